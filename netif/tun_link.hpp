@@ -1,0 +1,86 @@
+// TunLink: a Link over a Linux TUN device (IFF_TUN | IFF_NO_PI), one IPv4 datagram per read/write.
+// Opened by the programs' link-chain builder; the stack then drives it on the loop thread.
+#pragma once
+
+#include <cstddef>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "netif/link.hpp"
+#include "netif/log_limiter.hpp"
+#include "netif/unique_fd.hpp"
+#include "stack/wire/ipv4_address.hpp"
+
+namespace tundra::netif {
+
+// Every member has an initializer so callers may name only what they set ({.name = "tun1"}).
+struct TunConfig {
+  std::string name = "tun0";
+  std::optional<size_t> mtu{};                  // --mtu; otherwise read from the device
+  std::optional<wire::ipv4::Cidr> host_addr{};  // kernel-side address, set only when we create it
+  size_t max_pending = 1024;  // datagrams waiting for the device to become writable
+};
+
+class TunLink final : public Link {
+ public:
+  // Attaches to the device `config.name` if it exists (a persistent device made by
+  // `ip tuntap add … user U` works without privileges), otherwise creates it (needs
+  // CAP_NET_ADMIN), gives the kernel side `host_addr` and brings it up. A device we create is not
+  // persistent: it goes away when this link is destroyed. Throws std::runtime_error with a
+  // one-line reason naming the device.
+  static std::unique_ptr<TunLink> open(const TunConfig& config);
+
+  // Wraps a descriptor that is already open and carries one datagram per read()/write(): a TUN
+  // descriptor handed over by a privileged helper, or a datagram socket in tests. Takes ownership
+  // and makes it non-blocking; changes nothing about the device. The MTU is `config.mtu`, else
+  // read from the device named `config.name`.
+  static std::unique_ptr<TunLink> adopt(int fd, const TunConfig& config);
+
+  ~TunLink() override;
+  TunLink(const TunLink&) = delete;
+  TunLink& operator=(const TunLink&) = delete;
+
+  LinkCaps caps() const override { return {mtu_}; }
+  std::optional<PacketBuffer> receive(Instant now) override;
+  void transmit(PacketBuffer packet, Instant now) override;
+  void poll(Instant now) override;
+  int fd() const override { return fd_.get(); }
+  bool wants_writable() const override { return !pending_.empty(); }
+
+  const LinkStats& stats() const override { return stats_; }
+  void report(CounterReport& out) const override;
+  std::string describe() const override { return "tun(" + name_ + ")"; }
+
+  // True when this link created the device (and so removes it when destroyed).
+  bool created() const { return created_; }
+  // The device's name as the kernel knows it.
+  const std::string& name() const { return name_; }
+  // Datagrams waiting for the device to accept them.
+  size_t pending() const { return pending_.size(); }
+
+ private:
+  enum class WriteResult { Sent, WouldBlock, Failed };
+
+  TunLink(UniqueFd fd, std::string name, size_t mtu, size_t rx_capacity, bool created,
+          size_t max_pending);
+
+  WriteResult write_one(const PacketBuffer& packet, Instant now);
+  void flush_pending(Instant now);
+  bool wait_for_room(Instant now);
+  void drop_on_output(std::string_view why, size_t size, Instant now);
+
+  UniqueFd fd_;  // closing it removes a device we created
+  std::string name_;
+  size_t mtu_;          // largest datagram we send
+  size_t rx_capacity_;  // read buffer size: more than the largest datagram the device sends us
+  bool created_;
+  size_t max_pending_;
+  std::deque<PacketBuffer> pending_;  // in order; written before anything newer
+  LinkStats stats_;
+  LogLimiter rx_log_, tx_log_;
+};
+
+}  // namespace tundra::netif

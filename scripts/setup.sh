@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# setup.sh: installs the Debian packages tundra needs to build, run and test it. Run it as root;
+# it installs only what is missing, so running it again changes nothing.
+set -euo pipefail
+
+packages=(
+  # build
+  cmake g++ make libboost-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libcli11-dev
+  clang-format
+  # run and test
+  iproute2 iputils-ping tcpdump tshark python3 procps
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#packages[@]} packages are installed"
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "setup: missing packages: ${missing[*]}; run this script as root to install them" >&2
+  exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+# tshark's wireshark-common asks whether non-root users may capture; answer "no" up front so the
+# install does not stop to ask.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+apt-get update
+apt-get install -y --no-install-recommends "${missing[@]}"
+echo "setup: installed ${missing[*]}"
