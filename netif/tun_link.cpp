@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <stdexcept>
 #include <string_view>
@@ -163,6 +164,14 @@ Mtus set_up_created(const std::string& name, const DeviceControl& ctl, const Tun
       fail(name, fmt::format("cannot set address {}: {}", host->to_string(), message(err)));
     if (const int err = ctl.set_ipv4(SIOCSIFNETMASK, wire::ipv4::Address(host->netmask())))
       fail(name, fmt::format("cannot set netmask /{}: {}", host->prefix_len, message(err)));
+  }
+  // tundra speaks no IPv6: keep the kernel side from sending router solicitations and MLD
+  // reports into the device (they would only be counted as "bad version"). Best effort: a kernel
+  // without IPv6 has no such file.
+  if (std::FILE* f =
+          std::fopen(fmt::format("/proc/sys/net/ipv6/conf/{}/disable_ipv6", name).c_str(), "w")) {
+    std::fputs("1", f);
+    std::fclose(f);
   }
   // Up even without an address: a down TUN device fails every write with EIO.
   if (const int err = ctl.set_flags(static_cast<short>(ctl.flags() | IFF_UP)))
