@@ -1,0 +1,122 @@
+// Shared options: definitions, parsing, one-line errors.
+#include "apps/common/options.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "apps/common/version.hpp"
+
+namespace tundra::app {
+
+namespace ipv4 = wire::ipv4;
+
+void add_common_options(CLI::App& app, CommonOptions& o) {
+  app.set_version_flag("--version", version());
+  const char* net = "Network";
+  app.add_option("--tun", o.tun, "TUN device to attach to, or to create when it does not exist")
+      ->capture_default_str()
+      ->group(net);
+  app.add_option("--addr", o.addr_text, "tundra's own address and prefix")
+      ->capture_default_str()
+      ->group(net);
+  app.add_option("--host-addr", o.host_addr_text,
+                 "kernel side's address, set only when tundra creates the device")
+      ->capture_default_str()
+      ->group(net);
+  app.add_option("--gateway", o.gateway_text, "default gateway (A.B.C.D)")->group(net);
+  app.add_option("--mtu", o.mtu, "MTU to use instead of the device's")
+      ->check(CLI::Range(68, 65535))
+      ->group(net);
+
+  const char* diag = "Diagnostics";
+  app.add_option("--pcap", o.pcap, "write every datagram sent and received to this pcap file")
+      ->group(diag);
+  app.add_option("--log-level", o.log_level,
+                 "trace, debug (one line per packet), info, warn, error, critical, off")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
+      ->group(diag);
+
+  const char* faults = "Fault injection";
+  auto& f = o.faults;
+  app.add_option("--loss", f.loss, "probability that a datagram is lost")
+      ->check(CLI::Range(0.0, 1.0))
+      ->group(faults);
+  app.add_option("--duplicate", f.duplicate, "probability that a datagram is duplicated")
+      ->check(CLI::Range(0.0, 1.0))
+      ->group(faults);
+  app.add_option("--reorder", f.reorder, "probability that a datagram is overtaken by the next")
+      ->check(CLI::Range(0.0, 1.0))
+      ->group(faults);
+  app.add_option("--corrupt", f.corrupt, "probability that one byte of a datagram is corrupted")
+      ->check(CLI::Range(0.0, 1.0))
+      ->group(faults);
+  app.add_option("--delay", f.delay_ms, "fixed delay in milliseconds")
+      ->check(CLI::Range(0.0, 60000.0))
+      ->group(faults);
+  app.add_option("--jitter", f.jitter_ms, "extra random delay, 0..MS milliseconds")
+      ->check(CLI::Range(0.0, 60000.0))
+      ->group(faults);
+  app.add_option("--rate", f.rate_mbit, "rate limit in Mbit/s (0: none)")
+      ->check(CLI::Range(0.0, 1e6))
+      ->group(faults);
+  app.add_option("--fault-direction", f.direction,
+                 "which way the faults apply: in (to tundra), out (from tundra, like netem on an "
+                 "interface), both")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"in", "out", "both"}))
+      ->group(faults);
+  app.add_option("--seed", f.seed, "seed of the fault injector's generator (a run replays)")
+      ->capture_default_str()
+      ->group(faults);
+}
+
+int usage_error(const CLI::App& app, const std::string& message) {
+  fmt::print(stderr, "{}: error: {}\n", app.get_name(), message);
+  return kExitUsage;
+}
+
+std::optional<int> parse(CLI::App& app, CommonOptions& o, int argc, char** argv) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    // CLI11's messages can span lines; keep the first, as one line.
+    std::string msg = e.what();
+    if (auto nl = msg.find('\n'); nl != std::string::npos) msg.resize(nl);
+    return usage_error(app, msg);
+  }
+  auto addr = ipv4::Cidr::parse(o.addr_text);
+  if (!addr || addr->address.is_unspecified() || addr->address.is_broadcast() ||
+      addr->address.is_multicast())
+    return usage_error(
+        app,
+        fmt::format("--addr: '{}' is not a host address with a prefix (A.B.C.D/N)", o.addr_text));
+  o.addr = *addr;
+  auto host = ipv4::Cidr::parse(o.host_addr_text);
+  if (!host || host->address.is_unspecified() || host->address.is_multicast())
+    return usage_error(
+        app, fmt::format("--host-addr: '{}' is not a host address with a prefix (A.B.C.D/N)",
+                         o.host_addr_text));
+  o.host_addr = *host;
+  if (o.host_addr.address == o.addr.address)
+    return usage_error(app, "--host-addr and --addr must differ");
+  if (!o.gateway_text.empty()) {
+    o.gateway = ipv4::Address::parse(o.gateway_text);
+    if (!o.gateway)
+      return usage_error(app,
+                         fmt::format("--gateway: '{}' is not an IPv4 address", o.gateway_text));
+    if (!o.addr.contains(*o.gateway))
+      return usage_error(
+          app, fmt::format("--gateway: {} is not on {}", o.gateway_text, o.addr.to_string()));
+  }
+  spdlog::set_level(spdlog::level::from_str(o.log_level));
+  return std::nullopt;
+}
+
+}  // namespace tundra::app

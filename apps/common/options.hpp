@@ -1,0 +1,57 @@
+// The command-line options every tundra program shares (device, addresses, MTU, capture, logging,
+// fault injection), parsed with CLI11. Bad arguments end the program with one line and exit 2.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "stack/wire/ipv4_address.hpp"
+
+namespace tundra::app {
+
+// Exit codes shared by the programs.
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;  // could not start (device, permissions, …)
+constexpr int kExitUsage = 2;    // bad arguments
+
+struct FaultOptions {
+  double loss = 0, duplicate = 0, reorder = 0, corrupt = 0;
+  double delay_ms = 0, jitter_ms = 0, rate_mbit = 0;
+  std::string direction = "out";  // in, out or both; out is what tundra sends, like netem
+  uint64_t seed = 1;
+  bool any() const {
+    return loss > 0 || duplicate > 0 || reorder > 0 || corrupt > 0 || delay_ms > 0 ||
+           jitter_ms > 0 || rate_mbit > 0;
+  }
+};
+
+struct CommonOptions {
+  std::string tun = "tun0";
+  std::string addr_text = "10.0.0.2/24";
+  std::string host_addr_text = "10.0.0.1/24";
+  std::string gateway_text;
+  std::optional<size_t> mtu;
+  std::string pcap;
+  std::string log_level = "warn";
+  FaultOptions faults;
+
+  // Filled in by finish() from the texts above.
+  wire::ipv4::Cidr addr;
+  wire::ipv4::Cidr host_addr;
+  std::optional<wire::ipv4::Address> gateway;
+};
+
+// Adds the shared options to `app`.
+void add_common_options(CLI::App& app, CommonOptions& o);
+
+// Parses argv into `app`. Returns an exit code to end with now (help, version, or a usage error
+// already reported on one line), or nullopt to go on. Also checks and converts the shared options
+// and sets the log level.
+std::optional<int> parse(CLI::App& app, CommonOptions& o, int argc, char** argv);
+
+// Prints "PROGRAM: error: MESSAGE" on one line to stderr and returns kExitUsage.
+int usage_error(const CLI::App& app, const std::string& message);
+
+}  // namespace tundra::app

@@ -1,0 +1,111 @@
+// The runtime every program shares: link chain, stack, loop thread, signals, counters.
+#include "apps/common/runtime.hpp"
+
+#include <fmt/format.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <random>
+
+#include "netif/fault_injector.hpp"
+#include "netif/pcap_writer.hpp"
+#include "netif/tracer.hpp"
+#include "netif/tun_link.hpp"
+
+namespace tundra::app {
+
+std::unique_ptr<netif::Link> wrap_link(std::unique_ptr<netif::Link> device, const CommonOptions& o,
+                                       const Clock& clock) {
+  std::unique_ptr<netif::Link> link = std::move(device);
+  if (o.faults.any()) {
+    netif::FaultDirection d;
+    d.loss = o.faults.loss;
+    d.duplicate = o.faults.duplicate;
+    d.reorder = o.faults.reorder;
+    d.corrupt = o.faults.corrupt;
+    d.delay = Duration(static_cast<int64_t>(o.faults.delay_ms * 1000));
+    d.jitter = Duration(static_cast<int64_t>(o.faults.jitter_ms * 1000));
+    d.rate_mbit = o.faults.rate_mbit;
+    netif::FaultConfig fc;
+    if (o.faults.direction != "out") fc.inbound = d;
+    if (o.faults.direction != "in") fc.outbound = d;
+    fc.seed = o.faults.seed;
+    link = std::make_unique<netif::FaultInjector>(std::move(link), fc);
+  }
+  if (!o.pcap.empty()) {
+    link = std::make_unique<netif::PcapWriter>(
+        std::move(link), o.pcap, [&clock](Instant t) { return clock.wall_micros(t); });
+  }
+  return std::make_unique<netif::Tracer>(std::move(link));
+}
+
+Runtime::Runtime(const CommonOptions& o) {
+  netif::TunConfig tc;
+  tc.name = o.tun;
+  tc.mtu = o.mtu;
+  tc.host_addr = o.host_addr;
+  link_ = wrap_link(netif::TunLink::open(tc), o, clock_);
+  description_ = link_->describe();
+
+  StackConfig sc;
+  sc.ipv4.address = o.addr;
+  sc.ipv4.gateway = o.gateway;
+  sc.seed = std::random_device{}();
+  stack_ = std::make_unique<Stack>(*link_, sc);
+  loop_ = std::make_unique<EventLoop>(clock_, *stack_);
+  sockets_ = std::make_unique<sock::SocketApi>(*loop_);
+}
+
+Runtime::~Runtime() {
+  stop();
+  print_counters();
+}
+
+void Runtime::stop() {
+  // Close sockets before the loop stops, so blocked application threads see EBADF and return.
+  sockets_->close_all();
+  loop_->stop();
+}
+
+void Runtime::block_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGUSR1);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+void Runtime::start() {
+  loop_->start();
+}
+
+void Runtime::wait_for_stop_signal() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGUSR1);
+  while (true) {
+    int sig = 0;
+    if (sigwait(&set, &sig) != 0) continue;
+    if (sig == SIGUSR1) {
+      print_counters();
+      continue;
+    }
+    spdlog::info("{}: stopping", strsignal(sig));
+    return;
+  }
+}
+
+void Runtime::print_counters() {
+  CounterReport r;
+  {
+    std::lock_guard lock(loop_->mutex());
+    r = stack_->report();
+  }
+  fmt::print(stderr, "{}", format_report(r));
+  std::fflush(stderr);
+}
+
+}  // namespace tundra::app

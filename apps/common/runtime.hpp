@@ -1,0 +1,58 @@
+// Runtime: what every tundra program runs on. Builds the link chain from the shared options
+// (TUN device, fault injection, pcap capture, packet tracer), the stack, the event loop on its own
+// thread with the real clock, and the socket facade; prints counters on SIGUSR1 and at exit.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "apps/common/options.hpp"
+#include "netif/link.hpp"
+#include "stack/base/time.hpp"
+#include "stack/loop/event_loop.hpp"
+#include "stack/socket/socket_api.hpp"
+#include "stack/stack.hpp"
+
+namespace tundra::app {
+
+// Builds the link chain the options describe, on top of `device`:
+//   stack > tracer > pcap > faults > device
+// so a capture shows what tundra sent and what reached it, as tcpdump on a host would.
+std::unique_ptr<netif::Link> wrap_link(std::unique_ptr<netif::Link> device, const CommonOptions& o,
+                                       const Clock& clock);
+
+class Runtime {
+ public:
+  // Opens the device and builds everything; throws std::runtime_error with a one-line reason.
+  explicit Runtime(const CommonOptions& o);
+  ~Runtime();
+
+  // Starts the event loop's thread. Call after blocking signals (block_signals()).
+  void start();
+  // Waits on the calling thread for SIGINT or SIGTERM, printing counters on each SIGUSR1.
+  void wait_for_stop_signal();
+  // Closes all sockets (blocked callers return EBADF) and stops the loop. Join application
+  // threads after this, before the Runtime goes away.
+  void stop();
+  // Prints all counters to stderr, netstat -s style.
+  void print_counters();
+
+  sock::SocketApi& sockets() { return *sockets_; }
+  Stack& stack() { return *stack_; }
+  EventLoop& loop() { return *loop_; }
+  const std::string& link_description() const { return description_; }
+
+  // Blocks SIGINT, SIGTERM and SIGUSR1 in this thread and every thread it starts afterwards, so
+  // that wait_for_stop_signal() receives them with sigwait. Call first thing in main().
+  static void block_signals();
+
+ private:
+  SteadyClock clock_;
+  std::unique_ptr<netif::Link> link_;
+  std::unique_ptr<Stack> stack_;
+  std::unique_ptr<EventLoop> loop_;
+  std::unique_ptr<sock::SocketApi> sockets_;
+  std::string description_;
+};
+
+}  // namespace tundra::app
