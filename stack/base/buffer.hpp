@@ -48,7 +48,7 @@ class PacketBuffer {
   std::span<std::byte> append(size_t n);
   // Appends a copy of `bytes`.
   void append(std::span<const std::byte> bytes) {
-    std::memcpy(append(bytes.size()).data(), bytes.data(), bytes.size());
+    if (!bytes.empty()) std::memcpy(append(bytes.size()).data(), bytes.data(), bytes.size());
   }
   // Drops `n` bytes from the front (a header that has been parsed).
   void trim_front(size_t n);
