@@ -6,6 +6,7 @@
 
 #include "stack/wire/icmp.hpp"
 #include "stack/wire/ipv4.hpp"
+#include "stack/wire/tcp.hpp"
 #include "stack/wire/udp.hpp"
 
 namespace tundra::netif {
@@ -48,6 +49,28 @@ std::string udp_line(const ipv4::Repr& ip, std::span<const std::byte> dgram) {
                      ip.dst.to_string(), r->dst_port, r->payload_len);
 }
 
+std::string tcp_line(const ipv4::Repr& ip, std::span<const std::byte> seg) {
+  auto r = wire::tcp::Repr::parse(seg, ip.src, ip.dst);
+  if (!r)
+    return fmt::format("{} > {}: TCP {}", ip.src.to_string(), ip.dst.to_string(),
+                       wire::tcp::to_string(r.error()));
+  std::string line = fmt::format("{}.{} > {}.{}: Flags {}, seq {}", ip.src.to_string(), r->src_port,
+                                 ip.dst.to_string(), r->dst_port, r->flags.to_string(), r->seq);
+  if (r->flags.ack()) line += fmt::format(", ack {}", r->ack);
+  line += fmt::format(", win {}", r->window);
+  const auto& o = r->options;
+  std::string opts;
+  auto add = [&](const std::string& x) { opts += (opts.empty() ? "" : ",") + x; };
+  if (o.mss) add(fmt::format("mss {}", *o.mss));
+  if (o.sack_permitted) add("sackOK");
+  if (o.timestamps) add(fmt::format("TS val {} ecr {}", o.timestamps->tsval, o.timestamps->tsecr));
+  if (o.window_scale) add(fmt::format("wscale {}", *o.window_scale));
+  for (const auto& b : o.sack)
+    add(fmt::format("sack {}:{}", b.left, b.right));
+  if (!opts.empty()) line += ", options [" + opts + "]";
+  return line + fmt::format(", length {}", r->payload_len);
+}
+
 }  // namespace
 
 std::string describe_datagram(std::span<const std::byte> datagram) {
@@ -73,6 +96,8 @@ std::string describe_datagram(std::span<const std::byte> datagram) {
       return icmp_line(*ip, payload) + ttl;
     case ipv4::Protocol::Udp:
       return udp_line(*ip, payload) + ttl;
+    case ipv4::Protocol::Tcp:
+      return tcp_line(*ip, payload) + ttl;
     default:
       return fmt::format("{} > {}: proto {}{}, length {}", ip->src.to_string(), ip->dst.to_string(),
                          ip->protocol, ttl, ip->payload_len);
