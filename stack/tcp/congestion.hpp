@@ -1,0 +1,74 @@
+// Congestion control behind a small interface (RFC 5681 and its successors), so NewReno and
+// later CUBIC are interchangeable. The TCP connection owns the send state and retransmits; an
+// algorithm owns cwnd, ssthresh and the recovery state and tells the connection what to do.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string_view>
+
+#include "stack/base/time.hpp"
+#include "stack/tcp/seq.hpp"
+
+namespace tundra::tcp {
+
+// RFC 6928 2: IW = min(10*SMSS, max(2*SMSS, 14600)) bytes.
+size_t initial_window(size_t smss);
+
+enum class AckKind {
+  NewData,    // SND.UNA advanced
+  Duplicate,  // RFC 5681 2's "duplicate acknowledgment"; the connection applies that definition
+};
+
+struct AckEvent {
+  Seq ack;                   // the ACK's acknowledgment number (after it was found acceptable)
+  size_t bytes_acked = 0;    // how far SND.UNA advanced (0 for duplicates)
+  size_t flight_before = 0;  // bytes in flight (SND.NXT - SND.UNA, or the RFC 6675 pipe) before
+  Seq snd_nxt;               // SND.NXT when the ACK arrived
+  Instant now;
+
+  // The connection reports only these two kinds, so advancing SND.UNA is what tells them apart.
+  constexpr AckKind kind() const {
+    return bytes_acked == 0 ? AckKind::Duplicate : AckKind::NewData;
+  }
+};
+
+struct AckResponse {
+  // Retransmit the segment at SND.UNA now: fast retransmit on the third duplicate ACK (RFC 5681
+  // 3.2 step 3), or a partial ACK during NewReno recovery (RFC 6582 3.2 step 3).
+  bool retransmit_first_unacked = false;
+  // This ACK lets up to one SMSS of previously unsent data go now (the receive window and the
+  // application permitting), even where that takes FlightSize past cwnd(): limited transmit on
+  // the first two duplicate ACKs (RFC 3042, RFC 5681 3.2 step 1), or during recovery when the
+  // inflated or deflated window allows (RFC 5681 3.2 step 5, RFC 6582 3.2 step 3). On ordinary
+  // ACKs of new data it stays false: the connection sends while FlightSize < cwnd() as usual.
+  bool may_send_new = false;
+};
+
+class CongestionControl {
+ public:
+  virtual ~CongestionControl() = default;
+
+  virtual std::string_view name() const = 0;
+  // New data acknowledged, or a duplicate ACK (e.bytes_acked == 0). Other ACKs (pure window
+  // updates, ACKs carrying data) are not duplicates (RFC 5681 2) and are not reported.
+  virtual AckResponse on_ack(const AckEvent& e) = 0;
+  // The retransmission timer fired (RFC 5681 3.1 eq. 4, cwnd = the 1-SMSS loss window); leaves
+  // any recovery. `snd_nxt` is the highest sequence sent so far: RFC 6582 3.2 step 4 records it so
+  // that the duplicate ACKs that a go-back-N resend provokes do not start a fast retransmit.
+  virtual void on_retransmission_timeout(size_t flight, Seq snd_nxt) = 0;
+  // About to send after `idle` without sending (RFC 5681 4.1): past one RTO, cwnd = min(IW, cwnd).
+  virtual void on_idle_restart(Duration idle, Duration rto) = 0;
+  // The sender's MSS changed: negotiated in the handshake, or lowered by path MTU discovery.
+  virtual void set_smss(size_t smss) = 0;
+
+  // Bytes the sender may have in flight (in NewReno fast recovery, the inflated window).
+  virtual size_t cwnd() const = 0;
+  virtual size_t ssthresh() const = 0;
+  virtual bool in_recovery() const = 0;
+};
+
+// "newreno"; nullptr for a name it does not know.
+std::unique_ptr<CongestionControl> make_congestion_control(std::string_view name, size_t smss);
+
+}  // namespace tundra::tcp

@@ -1,0 +1,155 @@
+// NewReno (RFC 5681, RFC 6582, RFC 3042): the arithmetic on cwnd and ssthresh per ACK and timeout,
+// called by the TCP connection through the CongestionControl interface.
+#include "stack/tcp/newreno.hpp"
+
+#include <algorithm>
+#include <limits>
+
+namespace tundra::tcp {
+
+namespace {
+// RFC 5681 3.2: the third duplicate ACK signals a loss.
+constexpr unsigned kDupThreshold = 3;
+}  // namespace
+
+NewReno::NewReno(size_t smss)
+    : smss_(std::max<size_t>(smss, 1)),
+      cwnd_(initial_window(smss_)),
+      ssthresh_(std::numeric_limits<size_t>::max()) {}
+
+size_t NewReno::halved(size_t flight) const {
+  return std::max(flight / 2, 2 * smss_);
+}
+
+bool NewReno::beyond_recover(Seq ack) const {
+  return !recover_ || ack - 1u > *recover_;
+}
+
+AckResponse NewReno::on_ack(const AckEvent& e) {
+  fresh_ = false;
+  return e.kind() == AckKind::Duplicate ? on_duplicate(e) : on_new_data(e);
+}
+
+AckResponse NewReno::on_new_data(const AckEvent& e) {
+  AckResponse r;
+  dup_acks_ = 0;
+  // SND.UNA moved, so the segment now first in line has not been through the timer.
+  timed_out_ = false;
+  const size_t flight_after = e.flight_before - std::min(e.bytes_acked, e.flight_before);
+
+  if (in_recovery_) {
+    if (e.ack > *recover_) {
+      // RFC 6582 3.2 step 3, full acknowledgment: deflate to option (1), which never lets more
+      // than one segment beyond what is outstanding go in a burst, and leave fast recovery.
+      cwnd_ = std::min(ssthresh_, std::max(flight_after, smss_) + smss_);
+      in_recovery_ = false;
+      ca_acked_ = 0;
+    } else {
+      // RFC 6582 3.2 step 3, partial acknowledgment: the next hole is at SND.UNA; retransmit it,
+      // deflate by what was acknowledged and add back one SMSS if a full segment left the network.
+      // cwnd keeps at least one segment, the loss window, whatever a large partial ACK takes away.
+      r.retransmit_first_unacked = true;
+      cwnd_ -= std::min(e.bytes_acked, cwnd_);
+      if (e.bytes_acked >= smss_) cwnd_ += smss_;
+      cwnd_ = std::max(cwnd_, smss_);
+      r.may_send_new = cwnd_ >= flight_after + smss_;
+    }
+  } else if (cwnd_ < ssthresh_) {
+    // RFC 5681 3.1 eq. 2, slow start with appropriate byte counting: at most one SMSS per ACK,
+    // so a receiver splitting its ACKs cannot speed the growth up.
+    cwnd_ += std::min(e.bytes_acked, smss_);
+  } else {
+    // RFC 5681 3.1, congestion avoidance by counting bytes: one SMSS each time a cwnd's worth has
+    // been acknowledged, i.e. about one per RTT whether or not the receiver delays its ACKs.
+    ca_acked_ += e.bytes_acked;
+    if (ca_acked_ >= cwnd_) {
+      ca_acked_ -= cwnd_;
+      cwnd_ += smss_;
+    }
+  }
+
+  if (!in_recovery_ && recover_ && beyond_recover(e.ack)) recover_.reset();
+  return r;
+}
+
+AckResponse NewReno::on_duplicate(const AckEvent& e) {
+  AckResponse r;
+  if (dup_acks_ < std::numeric_limits<unsigned>::max()) ++dup_acks_;
+
+  if (in_recovery_) {
+    // RFC 5681 3.2 step 4: each further duplicate means another segment has left the network.
+    if (inflations_left_ > 0) {
+      --inflations_left_;
+      cwnd_ += smss_;
+    }
+    // RFC 5681 3.2 step 5.
+    r.may_send_new = cwnd_ >= e.flight_before + smss_;
+    return r;
+  }
+
+  if (dup_acks_ == 1) flight_at_first_dup_ = e.flight_before;
+
+  if (dup_acks_ < kDupThreshold) {
+    // RFC 5681 3.2 step 1 (RFC 3042): one new segment per duplicate as long as FlightSize stays
+    // within cwnd + 2*SMSS; cwnd itself does not change.
+    r.may_send_new = e.flight_before + smss_ <= cwnd_ + 2 * smss_;
+    return r;
+  }
+
+  // RFC 6582 3.2 step 2, the "careful" variant: duplicates that do not cover more than recover
+  // follow a loss already answered (by fast recovery or a timeout's go-back-N resend), so they
+  // start neither a fast retransmit nor a second reduction of ssthresh. The timer remains the
+  // backstop if a retransmission was itself lost (RFC 6582 4).
+  if (dup_acks_ != kDupThreshold || !beyond_recover(e.ack)) return r;
+
+  // RFC 5681 3.2 steps 2 and 3, with RFC 6582 3.2 step 2 recording recover.
+  ssthresh_ = halved(flight_at_first_dup_);
+  cwnd_ = ssthresh_ + kDupThreshold * smss_;
+  recover_ = e.snd_nxt - 1u;
+  in_recovery_ = true;
+  ca_acked_ = 0;
+  const size_t outstanding_segments = (flight_at_first_dup_ + smss_ - 1) / smss_;
+  inflations_left_ =
+      outstanding_segments > kDupThreshold ? outstanding_segments - kDupThreshold : 0;
+  r.retransmit_first_unacked = true;
+  r.may_send_new = cwnd_ >= e.flight_before + smss_;
+  return r;
+}
+
+void NewReno::on_retransmission_timeout(size_t flight, Seq snd_nxt) {
+  fresh_ = false;
+  // RFC 5681 3.1 eq. 4, unless this segment was already resent by the timer: then the flight is
+  // only what slow start resent since, and ssthresh is held.
+  if (!timed_out_) ssthresh_ = halved(flight);
+  timed_out_ = true;
+  // RFC 5681 3.1: the loss window, one full-sized segment, regardless of IW.
+  cwnd_ = smss_;
+  ca_acked_ = 0;
+  dup_acks_ = 0;
+  // RFC 6582 3.2 step 4: remember how far we had sent, and leave fast recovery.
+  in_recovery_ = false;
+  inflations_left_ = 0;
+  recover_ = snd_nxt - 1u;
+}
+
+void NewReno::on_idle_restart(Duration idle, Duration rto) {
+  // RFC 5681 4.1: the ACK clock has drained, restart from RW = min(IW, cwnd).
+  if (idle <= rto) return;
+  cwnd_ = std::min(cwnd_, initial_window(smss_));
+  ca_acked_ = 0;
+}
+
+void NewReno::set_smss(size_t smss) {
+  if (smss == 0 || smss == smss_) return;
+  if (fresh_) {
+    // Nothing sent under the old size yet: IW is defined in terms of the real SMSS.
+    cwnd_ = initial_window(smss);
+  } else if (smss < smss_) {
+    // RFC 5681 3.1: a smaller MSS found by path MTU discovery reduces cwnd by the ratio of the old
+    // segment size to the new, so the same number of segments (not bytes) stays in flight.
+    cwnd_ = std::max(cwnd_ / smss_ * smss + cwnd_ % smss_ * smss / smss_, smss);
+  }
+  smss_ = smss;
+}
+
+}  // namespace tundra::tcp
