@@ -1,0 +1,104 @@
+// RecvBuffer: merging out-of-order data, advancing RCV.NXT, reading, and ordering SACK blocks.
+#include "stack/tcp/recv_buffer.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <iterator>
+
+namespace tundra::tcp {
+
+size_t RecvBuffer::insert(size_t offset, std::span<const std::byte> data) {
+  // RFC 9293 3.10.7.4: only what fits in the window is taken; the peer resends the rest.
+  const size_t wnd = window();
+  if (data.empty() || offset >= wnd) return 0;
+  const uint64_t begin = nxt_ + offset;
+  const uint64_t end = begin + std::min(data.size(), wnd - offset);
+
+  // The held ranges this segment overlaps or touches: they all merge with it.
+  const auto lo =
+      std::partition_point(ooo_.begin(), ooo_.end(), [&](const Range& r) { return r.end < begin; });
+  const auto hi =
+      std::partition_point(lo, ooo_.end(), [&](const Range& r) { return r.begin <= end; });
+  const size_t merging = static_cast<size_t>(hi - lo);
+  const bool in_order = begin == nxt_;
+
+  // In-order data joins the readable prefix and takes the touched ranges with it, so it never
+  // adds a range; out-of-order data replaces the ranges it touches by one. A peer spraying tiny
+  // segments across the window must not grow the range list (and the SACK bookkeeping) without
+  // bound: drop the segment, it will be retransmitted.
+  if (!in_order && ooo_.size() - merging + 1 > max_ooo_ranges_) return 0;
+
+  // Store only the gaps between held ranges: where they overlap, the bytes already held win
+  // (RFC 9293 3.10.7.4 leaves the choice open; keeping them means a segment is never rewritten
+  // after it was SACKed).
+  uint64_t pos = begin;
+  size_t replaced = 0;  // out-of-order bytes in the ranges being merged
+  for (auto it = lo; it != hi; ++it) {
+    if (it->begin > pos)
+      store_.write(pos, data.subspan(static_cast<size_t>(pos - begin),
+                                     static_cast<size_t>(it->begin - pos)));
+    pos = std::max(pos, it->end);
+    replaced += static_cast<size_t>(it->end - it->begin);
+  }
+  if (pos < end)
+    store_.write(pos,
+                 data.subspan(static_cast<size_t>(pos - begin), static_cast<size_t>(end - pos)));
+
+  const uint64_t merged_begin = merging > 0 ? std::min(begin, lo->begin) : begin;
+  const uint64_t merged_end = merging > 0 ? std::max(end, std::prev(hi)->end) : end;
+  ooo_bytes_ -= replaced;
+  const auto at = ooo_.erase(lo, hi);
+  if (in_order) {
+    // Held ranges start above RCV.NXT, so the merged block starts at it.
+    assert(merged_begin == nxt_);
+    nxt_ = merged_end;
+    return static_cast<size_t>(merged_end - begin);
+  }
+  ooo_.insert(at, Range{merged_begin, merged_end, ++arrivals_});
+  ooo_bytes_ += static_cast<size_t>(merged_end - merged_begin);
+  return 0;
+}
+
+size_t RecvBuffer::peek(std::span<std::byte> out) const {
+  const size_t n = std::min(out.size(), readable());
+  store_.read(read_pos_, out.first(n));
+  return n;
+}
+
+size_t RecvBuffer::read(std::span<std::byte> out) {
+  const size_t n = peek(out);
+  read_pos_ += n;
+  release_storage();
+  return n;
+}
+
+void RecvBuffer::release_storage() {
+  // Live bytes start at the first unread one, or, with nothing readable, at the first held
+  // out-of-order byte; chunks wholly before that go back.
+  uint64_t live = read_pos_;
+  if (readable() == 0) live = ooo_.empty() ? ChunkStore::kNothingLive : ooo_.front().begin;
+  store_.release(read_pos_, live);
+  if (ooo_.empty() && ooo_.capacity() > 0) std::vector<Range>().swap(ooo_);
+}
+
+std::vector<SackRange> RecvBuffer::sack_ranges(size_t max) const {
+  // RFC 2018 4: the first block MUST hold the segment that triggered this ACK, and the rest
+  // SHOULD repeat the most recently reported first blocks. A range's `touched` is when it last
+  // took a segment, i.e. when it was last (or would have been) the first block, so ordering by
+  // it gives both. Merged ranges carry the newest arrival, so no block is a subset of another.
+  std::vector<const Range*> order;
+  order.reserve(ooo_.size());
+  for (const Range& r : ooo_)
+    order.push_back(&r);
+  const size_t n = std::min(max, order.size());
+  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(n), order.end(),
+                    [](const Range* a, const Range* b) { return a->touched > b->touched; });
+  std::vector<SackRange> out;
+  out.reserve(n);
+  for (size_t i = 0; i < n; ++i)
+    out.push_back(SackRange{static_cast<size_t>(order[i]->begin - nxt_),
+                            static_cast<size_t>(order[i]->end - nxt_)});
+  return out;
+}
+
+}  // namespace tundra::tcp

@@ -1,0 +1,94 @@
+// RecvBuffer: received bytes waiting for the application, and out-of-order data held for
+// reassembly. The TCP connection inserts segment text and reports the window and SACK blocks;
+// the socket facade reads.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "stack/tcp/chunk_store.hpp"
+
+namespace tundra::tcp {
+
+// A block of held out-of-order data, [begin, end) as offsets past RCV.NXT.
+struct SackRange {
+  size_t begin;
+  size_t end;
+  bool operator==(const SackRange&) const = default;
+};
+
+// RFC 9293 3.10.7.4 ("seventh, process the segment text") with RFC 1122 4.2.2.20 (g): segments
+// that arrive ahead of RCV.NXT are kept, and delivered once the gap before them fills.
+//
+// Offsets in the interface are relative to RCV.NXT. Inside, everything is a 64-bit stream
+// position, so advancing RCV.NXT moves one number and no held range has to be rewritten.
+// Storage is taken as data arrives and given back as the application reads (empty: nothing
+// allocated).
+class RecvBuffer {
+ public:
+  explicit RecvBuffer(size_t capacity, size_t max_ooo_ranges = 64)
+      : capacity_(capacity), max_ooo_ranges_(max_ooo_ranges) {}
+
+  // SO_RCVBUF: readable bytes plus the window never exceed it.
+  size_t capacity() const { return capacity_; }
+  // Lowering it shrinks the window from the right; data already held is kept.
+  void set_capacity(size_t capacity) { capacity_ = capacity; }
+
+  // In-order bytes the application may read.
+  size_t readable() const { return static_cast<size_t>(nxt_ - read_pos_); }
+  // The receive window to advertise: capacity minus readable bytes. Out-of-order data already
+  // lies inside the window, so it does not shrink it; the right edge (RCV.NXT + window) moves
+  // only when the application reads, as RFC 9293 3.10.7.4 asks ("the total of RCV.NXT and
+  // RCV.WND should not be reduced").
+  size_t window() const { return readable() < capacity_ ? capacity_ - readable() : 0; }
+
+  // Stores `data`, which starts `offset` bytes past RCV.NXT. Bytes beyond the window are cut
+  // off; bytes already held win over the new ones where they overlap. When the data starts at
+  // RCV.NXT, it and any held data it now joins become readable. Returns how many bytes became
+  // readable (how far RCV.NXT advances). Out-of-order data that would make more than
+  // max_ooo_ranges separate ranges is dropped (returns 0): the peer will send it again.
+  size_t insert(size_t offset, std::span<const std::byte> data);
+  // Moves up to out.size() readable bytes into `out`; returns how many.
+  size_t read(std::span<std::byte> out);
+  // Like read(), but the bytes stay (MSG_PEEK).
+  size_t peek(std::span<std::byte> out) const;
+
+  bool has_out_of_order() const { return !ooo_.empty(); }
+  size_t out_of_order_bytes() const { return ooo_bytes_; }
+  // Up to `max` SACK blocks (RFC 2018 4): first the range holding the most recently received
+  // out-of-order segment, then the others, most recently added to first. Never the readable
+  // prefix (that is what the ACK number says).
+  std::vector<SackRange> sack_ranges(size_t max) const;
+
+  // Storage held now, for memory accounting.
+  size_t allocated_bytes() const {
+    return store_.allocated_bytes() + ooo_.capacity() * sizeof(Range);
+  }
+
+ private:
+  // Held out-of-order data, in stream positions. `touched` orders ranges for SACK: the value of
+  // arrivals_ when a segment last landed in the range.
+  struct Range {
+    uint64_t begin;
+    uint64_t end;
+    uint64_t touched;
+  };
+
+  // Gives back storage the application has read past.
+  void release_storage();
+
+  ChunkStore store_;
+  // Sorted, disjoint, never touching each other or RCV.NXT (touching ranges are merged), so
+  // their number is exactly the number of SACK-able blocks.
+  std::vector<Range> ooo_;
+  uint64_t read_pos_ = 0;  // stream position of the next byte the application reads
+  uint64_t nxt_ = 0;       // stream position of RCV.NXT
+  size_t ooo_bytes_ = 0;
+  uint64_t arrivals_ = 0;  // out-of-order insertions so far
+  size_t capacity_;
+  size_t max_ooo_ranges_;
+};
+
+}  // namespace tundra::tcp
