@@ -1,0 +1,35 @@
+// TcpConfig: the knobs of tundra's TCP, with defaults close to Linux's. Labs shorten timers
+// (TIME-WAIT, keep-alive) through it; tests set them freely since time is simulated.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "stack/base/time.hpp"
+#include "stack/tcp/rtt.hpp"
+
+namespace tundra::tcp {
+
+struct TcpConfig {
+  size_t rcvbuf = 256 * 1024;  // SO_RCVBUF default: bytes of receive buffer (and the window)
+  size_t sndbuf = 256 * 1024;  // SO_SNDBUF default
+  RttConfig rtt;               // RFC 6298: 1 s initial RTO, 200 ms minimum, 60 s maximum
+  unsigned syn_retries = 6;    // SYN (and SYN-ACK) retransmissions before ETIMEDOUT
+  unsigned data_retries = 15;  // data retransmissions before ETIMEDOUT (Linux tcp_retries2)
+  Duration delayed_ack = std::chrono::milliseconds(40);  // RFC 1122 4.2.3.2: under 0.5 s
+  Duration msl = std::chrono::seconds(30);               // TIME-WAIT lasts 2·MSL
+  size_t max_time_wait = 4096;  // TIME-WAIT entries kept at most; the oldest go first
+  Duration keepalive_idle = std::chrono::hours(2);  // RFC 1122 4.2.3.6: ≥ 2 h by default
+  Duration keepalive_interval = std::chrono::seconds(75);
+  unsigned keepalive_probes = 9;
+  size_t syn_queue = 256;                   // half-open connections per listener at most
+  bool window_scaling = true;               // RFC 7323 2
+  bool timestamps = true;                   // RFC 7323 3
+  bool sack = true;                         // RFC 2018: SACK-permitted offered and SACK blocks sent
+  double challenge_acks_per_second = 1000;  // RFC 5961 7: rate limit for challenge ACKs
+  std::string congestion_control = "newreno";
+  uint16_t ephemeral_first = 49152, ephemeral_last = 65535;
+};
+
+}  // namespace tundra::tcp

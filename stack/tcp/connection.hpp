@@ -1,0 +1,239 @@
+// Connection: one TCP connection's state machine (RFC 9293), its transmission control block and
+// buffers. Input (tcp_input.cpp) takes a parsed segment and the time; output (tcp_output.cpp)
+// decides what to send and hands segments to a SegmentSink; timers (tcp_timers.cpp) fire at
+// poll_at(). No I/O and no clock of its own, so a test drives it segment by segment.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <variant>
+
+#include "stack/base/buffer.hpp"
+#include "stack/base/time.hpp"
+#include "stack/base/token_bucket.hpp"
+#include "stack/tcp/config.hpp"
+#include "stack/tcp/congestion.hpp"
+#include "stack/tcp/recv_buffer.hpp"
+#include "stack/tcp/rtt.hpp"
+#include "stack/tcp/sack_scoreboard.hpp"
+#include "stack/tcp/send_buffer.hpp"
+#include "stack/tcp/seq.hpp"
+#include "stack/tcp/state.hpp"
+#include "stack/wire/ipv4_address.hpp"
+#include "stack/wire/tcp.hpp"
+
+namespace tundra::tcp {
+
+// A connection's identity: both ends' addresses and ports (RFC 9293 3.2).
+struct FourTuple {
+  wire::ipv4::Address local_addr;
+  uint16_t local_port = 0;
+  wire::ipv4::Address remote_addr;
+  uint16_t remote_port = 0;
+  auto operator<=>(const FourTuple&) const = default;
+  std::string to_string() const;
+};
+
+// A segment on its way out: the header as a value and the payload with header room in front.
+struct OutSegment {
+  wire::tcp::Repr header;
+  PacketBuffer payload;
+};
+
+// Where connections send segments: the TCP layer (which adds the headers and hands them to IPv4)
+// or, in tests, a recorder.
+class SegmentSink {
+ public:
+  virtual ~SegmentSink() = default;
+  virtual void send(const FourTuple& tuple, OutSegment segment, Instant now) = 0;
+};
+
+// Counters a connection keeps for the tables and traces.
+struct ConnectionStats {
+  uint64_t segments_in = 0, segments_out = 0;
+  uint64_t bytes_in = 0, bytes_out = 0;  // payload bytes received in order / sent (first time)
+  uint64_t retransmits = 0, fast_retransmits = 0, timeouts = 0;
+  uint64_t dup_acks_in = 0, out_of_order_in = 0, challenge_acks = 0, zero_window_probes = 0;
+};
+
+// The timer a connection runs at a time (DESIGN.md: one small value, not a scatter of flags).
+namespace timer {
+struct Idle {};  // nothing pending (keep-alive, if on, counts from last input)
+struct Retransmit {
+  Instant at;
+};  // RFC 6298: data, SYN or FIN outstanding
+struct Persist {
+  Instant at;
+};  // RFC 9293 3.8.6.1: zero window, data waiting
+struct TimeWait {
+  Instant at;
+};  // RFC 9293 3.10.7.4: 2·MSL before the tuple is free
+}  // namespace timer
+using Timer = std::variant<timer::Idle, timer::Retransmit, timer::Persist, timer::TimeWait>;
+
+class Connection {
+ public:
+  // A connection for an active open (connect): call open() to send the SYN.
+  Connection(const TcpConfig& config, FourTuple tuple, Seq iss, size_t mtu);
+
+  // RFC 9293 3.10.1 active OPEN: sends SYN, enters SYN-SENT.
+  void open(Instant now, SegmentSink& out);
+  // RFC 9293 3.10.7.2: a SYN arrived at a listener; enters SYN-RECEIVED and answers SYN-ACK.
+  void accept_syn(const wire::tcp::Repr& syn, Instant now, SegmentSink& out);
+
+  // RFC 9293 3.10.7: a segment for this connection (checksum already verified).
+  void input(const wire::tcp::Repr& seg, std::span<const std::byte> payload, Instant now,
+             SegmentSink& out);
+  // Sends whatever is due: SYN, data, FIN, window updates, ACKs.
+  void output(Instant now, SegmentSink& out);
+  // Runs timers due at `now` (retransmission, persist, delayed ACK, keep-alive, TIME-WAIT).
+  void on_timer(Instant now, SegmentSink& out);
+  // The next instant on_timer() has something to do.
+  std::optional<Instant> poll_at() const;
+
+  // Application side (the socket facade, under its lock).
+  size_t send(std::span<const std::byte> data);  // into the send buffer; returns bytes taken
+  size_t recv(std::span<std::byte> out, bool peek = false);
+  void shutdown_write();  // RFC 9293 3.10.4 CLOSE for sending: FIN after the data
+  void close(Instant now, SegmentSink& out);  // both ways; RST instead if unread data is lost
+  void abort(Instant now, SegmentSink& out);  // RFC 9293 3.10.5 ABORT: RST, CLOSED
+  bool readable() const;                      // data, end of stream or an error to report
+  bool writable() const;                      // room in the send buffer in a state that sends
+  bool at_eof() const;                        // the peer's FIN has been received and all data read
+  int take_error();  // pending error (ECONNRESET…), cleared when read, like SO_ERROR
+  int error() const { return error_; }
+
+  // Options from the facade.
+  void set_nodelay(bool on) { nodelay_ = on; }
+  bool nodelay() const { return nodelay_; }
+  void set_keepalive(bool on, Instant now);
+  bool keepalive() const { return keepalive_; }
+  void set_rcvbuf(size_t bytes) { rcv_.set_capacity(bytes); }
+  void set_sndbuf(size_t bytes) { snd_buf_.set_capacity(bytes); }
+  size_t rcvbuf() const { return rcv_.capacity(); }
+  size_t sndbuf() const { return snd_buf_.capacity(); }
+
+  // Read-only views for the layer, the facade, tests and the connection table.
+  State state() const { return state_; }
+  const FourTuple& tuple() const { return tuple_; }
+  Seq iss() const { return iss_; }
+  Seq irs() const { return irs_; }
+  Seq snd_una() const { return snd_una_; }
+  Seq snd_nxt() const { return snd_nxt_; }
+  size_t snd_wnd() const { return snd_wnd_; }
+  Seq rcv_nxt() const { return rcv_nxt_; }
+  size_t rcv_wnd() const { return rcv_.window(); }
+  size_t mss() const { return smss_; }
+  size_t bytes_in_flight() const;
+  size_t send_queued() const { return snd_buf_.size(); }
+  size_t recv_queued() const { return rcv_.readable(); }
+  const RttEstimator& rtt() const { return rtt_; }
+  const CongestionControl& congestion() const { return *cc_; }
+  const ConnectionStats& stats() const { return stats_; }
+  const Timer& timer() const { return timer_; }
+  bool timestamps_enabled() const { return ts_enabled_; }
+  bool sack_enabled() const { return sack_enabled_; }
+  uint8_t snd_wscale() const { return snd_wscale_; }
+  uint8_t rcv_wscale() const { return rcv_wscale_; }
+  // True once the connection is over and its slot may be freed (CLOSED, or TIME-WAIT expired).
+  bool finished() const { return state_ == State::Closed; }
+  // The instant TIME-WAIT started, for the layer's cap on TIME-WAIT entries.
+  std::optional<Instant> time_wait_since() const { return time_wait_since_; }
+
+  // For the layer: the challenge-ACK budget is shared by all connections (RFC 5961 7).
+  void set_challenge_budget(TokenBucket* budget) { challenge_budget_ = budget; }
+
+ private:
+  // Input, in RFC 9293 3.10.7's order (tcp_input.cpp).
+  void input_syn_sent(const wire::tcp::Repr& seg, std::span<const std::byte> payload, Instant now,
+                      SegmentSink& out);
+  bool acceptable(const wire::tcp::Repr& seg, size_t seg_len) const;
+  bool process_ack(const wire::tcp::Repr& seg, size_t payload_len, Instant now, SegmentSink& out);
+  void process_text(const wire::tcp::Repr& seg, std::span<const std::byte> payload, Instant now);
+  void process_fin(Instant now);
+  void update_window(const wire::tcp::Repr& seg);
+  void negotiate(const wire::tcp::Options& peer);
+  void rtt_sample(const wire::tcp::Repr& seg, Seq acked_to, Instant now);
+  void send_challenge_ack(Instant now, SegmentSink& out);
+  void reset(int error);  // to CLOSED with `error` for the application
+  void enter_time_wait(Instant now);
+
+  // Output (tcp_output.cpp).
+  void send_syn(bool with_ack, Instant now, SegmentSink& out);
+  size_t send_data(Instant now, SegmentSink& out);
+  void send_segment(Seq seq, size_t len, bool fin, Instant now, SegmentSink& out,
+                    bool retransmission);
+  void send_ack(Instant now, SegmentSink& out);
+  void send_rst(Seq seq, Instant now, SegmentSink& out);
+  wire::tcp::Repr header(Seq seq, wire::tcp::Flags flags, Instant now);
+  uint16_t advertised_window();
+  uint32_t ts_now(Instant now) const;
+  void retransmit_first(Instant now, SegmentSink& out);
+  void arm_retransmit(Instant now);
+  void refresh_timer(Instant now);  // keeps timer_ consistent with what is outstanding
+  size_t unsent() const;            // bytes in the send buffer not yet sent
+  bool fin_outstanding() const;
+
+  // Timers (tcp_timers.cpp).
+  void on_retransmit_timeout(Instant now, SegmentSink& out);
+  void on_persist_timeout(Instant now, SegmentSink& out);
+
+  const TcpConfig& config_;
+  FourTuple tuple_;
+  State state_ = State::Closed;
+  bool passive_ = false;  // opened by a listener (SYN-RECEIVED goes back to LISTEN on RST)
+
+  // Send sequence space (RFC 9293 3.3.1).
+  Seq iss_, snd_una_, snd_nxt_, snd_max_;  // snd_max_: highest sequence number sent so far
+  Seq snd_wl1_, snd_wl2_;
+  size_t snd_wnd_ = 0;      // scaled
+  size_t max_snd_wnd_ = 0;  // largest window the peer offered (RFC 1122 4.2.3.4, RFC 5961 5.2)
+  uint8_t snd_wscale_ = 0;  // the peer's shift, applied to windows it sends
+
+  // Receive sequence space.
+  Seq irs_, rcv_nxt_;
+  Seq rcv_adv_;             // right edge of the window last advertised: never moved back
+  uint8_t rcv_wscale_ = 0;  // our shift, applied to windows we send
+
+  size_t mtu_;
+  size_t smss_ = 536;  // RFC 9293 3.7.1: sender MSS, the effective payload size per segment
+  size_t rmss_;        // our MSS option: MTU minus 40
+
+  SendBuffer snd_buf_;
+  RecvBuffer rcv_;
+  SackScoreboard scoreboard_;
+  RttEstimator rtt_;
+  std::unique_ptr<CongestionControl> cc_;
+
+  bool fin_queued_ = false;      // the application shut down writing: FIN after the data
+  std::optional<Seq> fin_seq_;   // our FIN's sequence number, once sent
+  bool app_closed_ = false;      // close() called: data arriving now is answered with RST
+  bool fin_received_ = false;    // the peer's FIN has been processed (rcv_nxt is past it)
+  std::optional<Seq> peer_fin_;  // a FIN that arrived out of order, waiting for the data before it
+  bool ack_now_ = false;         // an ACK is owed right away
+  size_t unacked_full_segments_ = 0;     // RFC 1122 4.2.3.2: ACK at least every second one
+  std::optional<Instant> ack_deadline_;  // delayed ACK
+  bool nodelay_ = false;                 // TCP_NODELAY: no Nagle
+  bool ts_enabled_ = false, sack_enabled_ = false;
+  uint32_t ts_recent_ = 0;  // RFC 7323 4.3
+  Seq last_ack_sent_;
+  uint32_t ts_offset_;                                 // randomises TSval per connection
+  std::optional<std::pair<Seq, Instant>> rtt_timing_;  // a segment being timed (no timestamps)
+  unsigned retries_ = 0;                               // consecutive retransmission timeouts
+  size_t extra_allowance_ = 0;  // bytes congestion control lets go beyond cwnd (limited transmit)
+  Timer timer_ = timer::Idle{};
+  bool keepalive_ = false;
+  unsigned keepalive_sent_ = 0;
+  std::optional<Instant> keepalive_at_;
+  Instant last_input_;
+  std::optional<Instant> time_wait_since_;
+  Instant last_send_;  // for RFC 5681 4.1 restart after idle
+  int error_ = 0;
+  bool error_reported_ = false;
+  TokenBucket* challenge_budget_ = nullptr;
+  ConnectionStats stats_;
+};
+
+}  // namespace tundra::tcp

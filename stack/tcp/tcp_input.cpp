@@ -1,0 +1,451 @@
+// Connection input: a segment from the network, processed in the order of RFC 9293 3.10.7
+// ("SEGMENT ARRIVES"), with RFC 5961 for RST/SYN/ACK robustness and RFC 7323 for timestamps.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "stack/tcp/connection.hpp"
+
+namespace tundra::tcp {
+
+using wire::tcp::Repr;
+
+std::string FourTuple::to_string() const {
+  return local_addr.to_string() + ":" + std::to_string(local_port) + " " + remote_addr.to_string() +
+         ":" + std::to_string(remote_port);
+}
+
+Connection::Connection(const TcpConfig& config, FourTuple tuple, Seq iss, size_t mtu)
+    : config_(config),
+      tuple_(tuple),
+      iss_(iss),
+      snd_una_(iss),
+      snd_nxt_(iss),
+      snd_max_(iss),
+      mtu_(mtu),
+      rmss_(mtu > 40 ? mtu - 40 : 536),
+      snd_buf_(config.sndbuf),
+      rcv_(config.rcvbuf),
+      rtt_(config.rtt),
+      cc_(make_congestion_control(config.congestion_control, 536)),
+      ts_offset_(iss.value() * 2654435761u) {
+  if (!cc_) cc_ = make_congestion_control("newreno", 536);
+}
+
+void Connection::negotiate(const wire::tcp::Options& peer) {
+  // RFC 9293 3.7.1: without an MSS option the peer takes 536; we never send more than our MTU
+  // allows. RFC 6691: the MSS counts neither IP nor TCP options.
+  size_t mss = std::min<size_t>(peer.mss.value_or(536), rmss_);
+  // RFC 7323 2.2: scaling only when both sides sent the option.
+  if (config_.window_scaling && peer.window_scale) {
+    snd_wscale_ = *peer.window_scale;
+    rcv_wscale_ = 7;
+  } else {
+    snd_wscale_ = rcv_wscale_ = 0;
+  }
+  // RFC 7323 3.2: timestamps only when both sides sent them in the SYNs.
+  ts_enabled_ = config_.timestamps && peer.timestamps.has_value();
+  if (ts_enabled_) {
+    ts_recent_ = peer.timestamps->tsval;
+    mss -= 12;  // every segment carries the 10-byte option, padded to 12
+  }
+  sack_enabled_ = config_.sack && peer.sack_permitted;
+  smss_ = std::max<size_t>(mss, 64);
+  cc_->set_smss(smss_);
+}
+
+void Connection::accept_syn(const Repr& syn, Instant now, SegmentSink& out) {
+  passive_ = true;
+  // RFC 9293 3.10.7.2 (LISTEN, third check: SYN).
+  irs_ = Seq(syn.seq);
+  rcv_nxt_ = irs_ + 1u;
+  rcv_adv_ = rcv_nxt_;
+  negotiate(syn.options);
+  // RFC 7323 2.2: the window of a SYN is never scaled.
+  snd_wnd_ = syn.window;
+  max_snd_wnd_ = snd_wnd_;
+  snd_wl1_ = Seq(syn.seq);
+  state_ = State::SynReceived;
+  last_input_ = now;
+  ++stats_.segments_in;
+  send_syn(true, now, out);
+}
+
+bool Connection::acceptable(const Repr& seg, size_t seg_len) const {
+  // RFC 9293 3.10.7.4, first check: the four cases of the acceptability test, against the window
+  // we advertised (never shrunk, so rcv_adv_ is its right edge).
+  const size_t wnd = rcv_adv_ > rcv_nxt_ ? distance(rcv_nxt_, rcv_adv_) : 0;
+  const Seq seq(seg.seq);
+  if (seg_len == 0) {
+    if (wnd == 0) return seq == rcv_nxt_;
+    return in_range(rcv_nxt_, seq, rcv_nxt_ + wnd);
+  }
+  if (wnd == 0) return false;
+  return in_range(rcv_nxt_, seq, rcv_nxt_ + wnd) ||
+         in_range(rcv_nxt_, seq + static_cast<uint32_t>(seg_len - 1), rcv_nxt_ + wnd);
+}
+
+void Connection::send_challenge_ack(Instant now, SegmentSink& out) {
+  // RFC 5961 7: challenge ACKs are rate limited, across connections.
+  if (challenge_budget_ && !challenge_budget_->take(now)) return;
+  ++stats_.challenge_acks;
+  send_ack(now, out);
+}
+
+void Connection::reset(int error) {
+  state_ = State::Closed;
+  error_ = error;
+  timer_ = timer::Idle{};
+  ack_deadline_.reset();
+  keepalive_at_.reset();
+}
+
+void Connection::enter_time_wait(Instant now) {
+  state_ = State::TimeWait;
+  time_wait_since_ = now;
+  // RFC 9293 3.10.7.4 (TIME-WAIT): 2·MSL before the connection is deleted.
+  timer_ = timer::TimeWait{now + 2 * config_.msl};
+  ack_deadline_.reset();
+  keepalive_at_.reset();
+}
+
+void Connection::input(const Repr& seg, std::span<const std::byte> payload, Instant now,
+                       SegmentSink& out) {
+  ++stats_.segments_in;
+  last_input_ = now;
+  keepalive_sent_ = 0;
+  if (keepalive_ && synchronized(state_)) keepalive_at_ = now + config_.keepalive_idle;
+
+  switch (state_) {
+    case State::Closed:
+    case State::Listen:
+      return;  // the layer answers these (RFC 9293 3.10.7.1, 3.10.7.2)
+    case State::SynSent:
+      input_syn_sent(seg, payload, now, out);
+      output(now, out);
+      return;
+    default:
+      break;
+  }
+
+  const size_t seg_len = payload.size() + (seg.flags.syn() ? 1 : 0) + (seg.flags.fin() ? 1 : 0);
+  const Seq seq(seg.seq);
+
+  // RFC 7323 5.3 (PAWS): a segment whose timestamp is older than TS.Recent is a stale duplicate.
+  if (ts_enabled_ && seg.options.timestamps && !seg.flags.rst() &&
+      static_cast<int32_t>(seg.options.timestamps->tsval - ts_recent_) < 0) {
+    send_ack(now, out);
+    return;
+  }
+
+  // First: sequence number acceptability.
+  bool text_allowed = true;
+  if (!acceptable(seg, seg_len)) {
+    // RFC 9293 3.10.7.4: a zero window still takes valid ACKs (and RSTs) at RCV.NXT; the data is
+    // dropped and the ACK tells the peer our window.
+    const bool zero_window_probe = seq == rcv_nxt_ && !seg.flags.rst();
+    if (!seg.flags.rst()) {
+      if (state_ == State::TimeWait && seg.flags.fin())
+        timer_ = timer::TimeWait{now + 2 * config_.msl};  // a retransmitted FIN: restart 2·MSL
+      send_ack(now, out);
+    }
+    if (!zero_window_probe || !seg.flags.ack()) return;
+    text_allowed = false;
+  }
+
+  // Second: the RST bit (RFC 5961 3.2: only an exact match resets; in-window gets a challenge).
+  if (seg.flags.rst()) {
+    if (seq != rcv_nxt_) {
+      send_challenge_ack(now, out);
+      return;
+    }
+    switch (state_) {
+      case State::SynReceived:
+        // RFC 9293: from a passive open, back to LISTEN (the layer drops this half-open
+        // connection); from an active one, the connection was refused.
+        reset(passive_ ? 0 : ECONNREFUSED);
+        return;
+      case State::Closing:
+      case State::LastAck:
+      case State::TimeWait:
+        reset(0);
+        return;
+      default:
+        reset(ECONNRESET);
+        return;
+    }
+  }
+
+  // Fourth: a SYN in a synchronized state (RFC 5961 4.2): challenge ACK, whatever its sequence.
+  if (seg.flags.syn()) {
+    send_challenge_ack(now, out);
+    return;
+  }
+
+  // RFC 7323 4.3: remember the timestamp of the segment that covers the last ACK we sent.
+  if (ts_enabled_ && seg.options.timestamps && seq <= last_ack_sent_ &&
+      static_cast<int32_t>(seg.options.timestamps->tsval - ts_recent_) >= 0)
+    ts_recent_ = seg.options.timestamps->tsval;
+
+  // Fifth: the ACK field.
+  if (!seg.flags.ack()) return;
+  if (state_ == State::SynReceived) {
+    const Seq ack(seg.ack);
+    if (!(snd_una_ < ack && ack <= snd_max_)) {
+      send_rst(ack, now, out);  // RFC 9293 3.10.7.4 (SYN-RECEIVED): <SEQ=SEG.ACK><CTL=RST>
+      return;
+    }
+    state_ = State::Established;
+    snd_wnd_ = size_t{seg.window} << snd_wscale_;
+    max_snd_wnd_ = std::max(max_snd_wnd_, snd_wnd_);
+    snd_wl1_ = seq;
+    snd_wl2_ = ack;
+    if (fin_queued_) state_ = State::FinWait1;
+  }
+  if (!process_ack(seg, payload.size(), now, out)) return;
+  if (state_ == State::Closed) return;
+
+  // Seventh: the segment text, in the states that still receive.
+  if (text_allowed &&
+      (state_ == State::Established || state_ == State::FinWait1 || state_ == State::FinWait2)) {
+    if (!payload.empty() && app_closed_) {
+      // RFC 9293 3.10.4 / RFC 2525 2.17: the application is gone, so the data can never be
+      // delivered: tell the peer with a reset.
+      send_rst(snd_nxt_, now, out);
+      reset(0);
+      return;
+    }
+    process_text(seg, payload, now);
+  }
+
+  // Eighth: the FIN bit.
+  if (text_allowed && seg.flags.fin()) {
+    const Seq fin = seq + payload.size();
+    if (fin == rcv_nxt_ && !fin_received_) {
+      process_fin(now);
+    } else if (fin > rcv_nxt_ && state_ != State::CloseWait) {
+      peer_fin_ = fin;  // wait for the data before it
+      ack_now_ = true;
+    }
+  }
+  output(now, out);
+}
+
+void Connection::input_syn_sent(const Repr& seg, std::span<const std::byte> payload, Instant now,
+                                SegmentSink& out) {
+  // RFC 9293 3.10.7.3, first: the ACK bit.
+  const Seq ack(seg.ack);
+  if (seg.flags.ack() && (ack <= iss_ || ack > snd_max_)) {
+    if (!seg.flags.rst()) send_rst(ack, now, out);
+    return;
+  }
+  // Second: RST. Acceptable only with an acceptable ACK: the connection was refused.
+  if (seg.flags.rst()) {
+    if (seg.flags.ack()) reset(ECONNREFUSED);
+    return;
+  }
+  // Fourth: SYN.
+  if (!seg.flags.syn()) return;
+  irs_ = Seq(seg.seq);
+  rcv_nxt_ = irs_ + 1u;
+  rcv_adv_ = rcv_nxt_;
+  negotiate(seg.options);
+  snd_wl1_ = Seq(seg.seq);
+  snd_wl2_ = ack;
+  snd_wnd_ = seg.window;  // RFC 7323 2.2: never scaled in a SYN
+  max_snd_wnd_ = snd_wnd_;
+  if (seg.flags.ack()) {
+    rtt_sample(seg, ack, now);
+    snd_una_ = ack;
+    state_ = State::Established;
+    retries_ = 0;
+    rtt_.reset_backoff();
+    timer_ = timer::Idle{};
+    if (fin_queued_) state_ = State::FinWait1;
+    ack_now_ = true;
+    if (!payload.empty()) process_text(seg, payload, now);
+    return;
+  }
+  // RFC 9293 3.10.7.3: a SYN without ACK is a simultaneous open: SYN-RECEIVED, and our SYN is
+  // sent again with the ACK.
+  state_ = State::SynReceived;
+  send_syn(true, now, out);
+}
+
+void Connection::rtt_sample(const Repr& seg, Seq acked_to, Instant now) {
+  // RFC 7323 4.1: with timestamps, every ACK that advances the window gives a sample from TSecr.
+  if (ts_enabled_ && seg.options.timestamps && seg.options.timestamps->tsecr != 0) {
+    const uint32_t elapsed = ts_now(now) - seg.options.timestamps->tsecr;
+    if (elapsed < 60'000) rtt_.sample(std::chrono::milliseconds(std::max<uint32_t>(elapsed, 1)));
+    rtt_timing_.reset();
+    return;
+  }
+  // RFC 6298 3 (Karn): time one segment at a time, never a retransmitted one.
+  if (rtt_timing_ && acked_to > rtt_timing_->first) {
+    rtt_.sample(std::max<Duration>(now - rtt_timing_->second, std::chrono::microseconds(100)));
+    rtt_timing_.reset();
+  }
+}
+
+bool Connection::process_ack(const Repr& seg, size_t payload_len, Instant now, SegmentSink& out) {
+  const Seq ack(seg.ack);
+  // RFC 9293 3.10.7.4 / RFC 5961 5.2: an ACK for data never sent is answered and dropped; one
+  // older than the window we could have sent is dropped too.
+  if (ack > snd_max_) {
+    send_ack(now, out);
+    return false;
+  }
+  if (ack < snd_una_ - static_cast<uint32_t>(std::min<size_t>(max_snd_wnd_, 1u << 30))) {
+    send_ack(now, out);
+    return false;
+  }
+  const size_t flight_before = bytes_in_flight();
+  const size_t old_wnd = snd_wnd_;
+  if (ack > snd_una_) {
+    size_t acked = distance(snd_una_, ack);
+    size_t data_acked = acked;
+    if (snd_una_ == iss_) --data_acked;  // our SYN
+    const bool fin_acked = fin_seq_ && ack > *fin_seq_;
+    if (fin_acked && snd_una_ <= *fin_seq_) --data_acked;
+    snd_buf_.consume(std::min(data_acked, snd_buf_.size()));
+    rtt_sample(seg, ack, now);
+    if (sack_enabled_) scoreboard_.advance(ack);
+    snd_una_ = ack;
+    if (snd_nxt_ < snd_una_) snd_nxt_ = snd_una_;
+    retries_ = 0;
+    rtt_.reset_backoff();
+    // The ACK of our SYN is not new data for congestion control (it starts with IW).
+    AckResponse r;
+    if (data_acked > 0 || fin_acked)
+      r = cc_->on_ack(AckEvent{ack, acked, flight_before, snd_nxt_, now});
+    if (r.may_send_new) extra_allowance_ = smss_;
+    // RFC 6298 5.2/5.3: stop the timer when everything is acknowledged, else restart it.
+    if (snd_una_ == snd_max_)
+      timer_ = timer::Idle{};
+    else
+      arm_retransmit(now);
+    if (r.retransmit_first_unacked) {
+      ++stats_.fast_retransmits;
+      retransmit_first(now, out);
+    }
+    // Our FIN acknowledged: the closing states move on (RFC 9293 3.10.7.4, fifth check).
+    if (fin_acked) {
+      switch (state_) {
+        case State::FinWait1:
+          state_ = State::FinWait2;
+          if (app_closed_) timer_ = timer::TimeWait{now + 2 * config_.msl};  // orphan: bounded
+          break;
+        case State::Closing:
+          enter_time_wait(now);
+          break;
+        case State::LastAck:
+          reset(0);
+          return false;
+        default:
+          break;
+      }
+    }
+  } else if (ack == snd_una_) {
+    if (sack_enabled_ && !seg.options.sack.empty()) {
+      std::vector<std::pair<Seq, Seq>> blocks;
+      for (const auto& b : seg.options.sack)
+        blocks.emplace_back(Seq(b.left), Seq(b.right));
+      scoreboard_.update(snd_una_, snd_max_, blocks);
+    }
+    // RFC 5681 2: a duplicate ACK carries no data, no SYN/FIN, the same window, and arrives while
+    // data is outstanding.
+    const size_t wnd = size_t{seg.window} << snd_wscale_;
+    if (payload_len == 0 && !seg.flags.fin() && wnd == old_wnd && flight_before > 0) {
+      ++stats_.dup_acks_in;
+      const AckResponse r = cc_->on_ack(AckEvent{ack, 0, flight_before, snd_nxt_, now});
+      if (r.may_send_new) extra_allowance_ = smss_;  // RFC 3042 limited transmit
+      if (r.retransmit_first_unacked) {
+        ++stats_.fast_retransmits;
+        retransmit_first(now, out);
+      }
+    }
+  }
+  update_window(seg);
+  return true;
+}
+
+void Connection::update_window(const Repr& seg) {
+  // RFC 9293 3.10.7.4: take the window from the newest segment (SND.WL1/SND.WL2 rule).
+  const Seq seq(seg.seq), ack(seg.ack);
+  if (snd_wl1_ < seq || (snd_wl1_ == seq && snd_wl2_ <= ack)) {
+    snd_wnd_ = size_t{seg.window} << snd_wscale_;
+    snd_wl1_ = seq;
+    snd_wl2_ = ack;
+    max_snd_wnd_ = std::max(max_snd_wnd_, snd_wnd_);
+  }
+}
+
+void Connection::process_text(const Repr& seg, std::span<const std::byte> payload, Instant now) {
+  if (payload.empty()) return;
+  Seq seq(seg.seq);
+  if (seg.flags.syn()) seq += 1u;
+  // Trim what we already have (RFC 9293 3.10.7.4: "segments with higher beginning sequence
+  // numbers … may be held"; the part before RCV.NXT is a duplicate).
+  if (seq < rcv_nxt_) {
+    const size_t dup = distance(seq, rcv_nxt_);
+    if (dup >= payload.size()) {
+      ack_now_ = true;  // a full duplicate: the peer missed our ACK
+      return;
+    }
+    payload = payload.subspan(dup);
+    seq = rcv_nxt_;
+  }
+  const size_t offset = distance(rcv_nxt_, seq);
+  const bool filling_gap = rcv_.has_out_of_order();
+  const size_t advanced = rcv_.insert(offset, payload);
+  if (offset > 0) {
+    // RFC 5681 4.2: out-of-order data is acknowledged at once (a duplicate ACK, with SACK).
+    ++stats_.out_of_order_in;
+    ack_now_ = true;
+    return;
+  }
+  rcv_nxt_ += advanced;
+  stats_.bytes_in += advanced;
+  if (peer_fin_ && *peer_fin_ == rcv_nxt_) {
+    peer_fin_.reset();
+    process_fin(now);
+  }
+  if (filling_gap) {
+    ack_now_ = true;  // RFC 5681 4.2: ACK at once when a gap is filled
+    return;
+  }
+  // RFC 1122 4.2.3.2 / RFC 5681 4.2: ACK at least every second full-sized segment, and never
+  // later than the delayed-ACK timeout.
+  if (payload.size() >= smss_) ++unacked_full_segments_;
+  if (unacked_full_segments_ >= 2)
+    ack_now_ = true;
+  else if (!ack_deadline_)
+    ack_deadline_ = now + config_.delayed_ack;
+}
+
+void Connection::process_fin(Instant now) {
+  // RFC 9293 3.10.7.4, eighth: the FIN takes one sequence number and ends the peer's stream.
+  rcv_nxt_ += 1u;
+  fin_received_ = true;
+  ack_now_ = true;
+  switch (state_) {
+    case State::SynReceived:
+    case State::Established:
+      state_ = State::CloseWait;
+      break;
+    case State::FinWait1:
+      if (fin_seq_ && snd_una_ > *fin_seq_)
+        enter_time_wait(now);
+      else
+        state_ = State::Closing;
+      break;
+    case State::FinWait2:
+      enter_time_wait(now);
+      break;
+    default:
+      break;
+  }
+}
+
+}  // namespace tundra::tcp

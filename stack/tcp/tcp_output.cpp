@@ -1,0 +1,349 @@
+// Connection output: what a connection sends and when — SYNs, data under the peer's window and
+// the congestion window with Nagle and sender-side silly-window avoidance (RFC 1122 4.2.3.4),
+// FIN after the data, ACKs (immediate or delayed) with timestamps and SACK blocks.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "stack/tcp/connection.hpp"
+
+namespace tundra::tcp {
+
+using wire::tcp::Flag;
+using wire::tcp::Flags;
+using wire::tcp::Repr;
+
+uint32_t Connection::ts_now(Instant now) const {
+  // RFC 7323 5.4: a clock of 1 ms ticks, offset per connection.
+  return static_cast<uint32_t>(now.micros() / 1000) + ts_offset_;
+}
+
+size_t Connection::bytes_in_flight() const {
+  return distance(snd_una_, snd_nxt_);
+}
+
+size_t Connection::unsent() const {
+  // Data bytes in the buffer beyond SND.NXT. SND.UNA may still count our SYN (not data).
+  size_t sent_data = distance(snd_una_, snd_nxt_);
+  if (snd_una_ == iss_ && sent_data > 0) --sent_data;  // the SYN
+  if (fin_seq_ && snd_nxt_ > *fin_seq_) --sent_data;   // the FIN
+  return snd_buf_.size() > sent_data ? snd_buf_.size() - sent_data : 0;
+}
+
+bool Connection::fin_outstanding() const {
+  return fin_seq_ && snd_una_ <= *fin_seq_;
+}
+
+uint16_t Connection::advertised_window() {
+  const size_t wnd = rcv_.window();
+  Seq right = rcv_nxt_ + wnd;
+  // RFC 1122 4.2.3.3 (receiver SWS avoidance): move the right edge only by a worthwhile amount;
+  // RFC 9293 3.8.6.2.2: and never move it back (shrinking the window).
+  if (right > rcv_adv_) {
+    const size_t grow = distance(rcv_adv_, right);
+    const size_t worth = std::min(rcv_.capacity() / 2, rmss_);
+    if (grow < worth && rcv_adv_ > rcv_nxt_) right = rcv_adv_;
+  } else {
+    right = rcv_adv_;
+  }
+  size_t adv = right > rcv_nxt_ ? distance(rcv_nxt_, right) : 0;
+  adv = std::min<size_t>(adv >> rcv_wscale_, 65535);
+  rcv_adv_ = max(rcv_adv_, rcv_nxt_ + (adv << rcv_wscale_));
+  return static_cast<uint16_t>(adv);
+}
+
+Repr Connection::header(Seq seq, Flags flags, Instant now) {
+  Repr h{};
+  h.src_port = tuple_.local_port;
+  h.dst_port = tuple_.remote_port;
+  h.seq = seq.value();
+  h.flags = flags;
+  if (flags.ack()) {
+    h.ack = rcv_nxt_.value();
+    last_ack_sent_ = rcv_nxt_;
+    ack_now_ = false;
+    ack_deadline_.reset();
+    unacked_full_segments_ = 0;
+  }
+  if (flags.syn()) {
+    // RFC 7323 2.2: the window of a SYN is not scaled.
+    h.window = static_cast<uint16_t>(std::min<size_t>(rcv_.window(), 65535));
+    rcv_adv_ = rcv_nxt_ + size_t{h.window};
+  } else {
+    h.window = advertised_window();
+  }
+  if (ts_enabled_) h.options.timestamps = wire::tcp::Timestamps{ts_now(now), ts_recent_};
+  if (sack_enabled_ && flags.ack() && !flags.syn() && rcv_.has_out_of_order()) {
+    // RFC 2018 4: the block with the most recent segment first; 3 fit beside timestamps.
+    for (const auto& r : rcv_.sack_ranges(ts_enabled_ ? 3 : 4))
+      h.options.sack.push_back({(rcv_nxt_ + r.begin).value(), (rcv_nxt_ + r.end).value()});
+  }
+  return h;
+}
+
+void Connection::send_syn(bool with_ack, Instant now, SegmentSink& out) {
+  Flags flags(Flag::Syn);
+  if (with_ack) flags.set(Flag::Ack);
+  Repr h = header(iss_, flags, now);
+  h.options.mss = static_cast<uint16_t>(std::min<size_t>(rmss_, 65535));
+  if (!with_ack) {
+    // A SYN offers every option we are configured for.
+    if (config_.window_scaling) h.options.window_scale = 7;
+    h.options.sack_permitted = config_.sack;
+    if (config_.timestamps) h.options.timestamps = wire::tcp::Timestamps{ts_now(now), 0};
+  } else {
+    // A SYN-ACK answers only what the peer's SYN offered (negotiate() decided).
+    if (rcv_wscale_) h.options.window_scale = rcv_wscale_;
+    h.options.sack_permitted = sack_enabled_;
+  }
+  if (!with_ack) h.ack = 0;
+  snd_nxt_ = iss_ + 1u;
+  snd_max_ = max(snd_max_, snd_nxt_);
+  if (!rtt_timing_ && retries_ == 0) rtt_timing_ = {iss_, now};
+  ++stats_.segments_out;
+  last_send_ = now;
+  out.send(tuple_, OutSegment{h, PacketBuffer::with_capacity(0)}, now);
+  if (!std::holds_alternative<timer::Retransmit>(timer_)) arm_retransmit(now);
+}
+
+void Connection::open(Instant now, SegmentSink& out) {
+  // RFC 9293 3.10.1: active OPEN sends <SEQ=ISS><CTL=SYN> and enters SYN-SENT.
+  state_ = State::SynSent;
+  send_syn(false, now, out);
+}
+
+void Connection::send_segment(Seq seq, size_t len, bool fin, Instant now, SegmentSink& out,
+                              bool retransmission) {
+  Flags flags(Flag::Ack);
+  if (fin) flags.set(Flag::Fin);
+  // PSH on the segment that empties what we have to send (RFC 9293 3.9.1.2 leaves it to us).
+  if (len > 0 && distance(snd_una_, seq + len) >= snd_buf_.size()) flags.set(Flag::Psh);
+  Repr h = header(seq, flags, now);
+  PacketBuffer payload = PacketBuffer::with_capacity(len);
+  if (len > 0) {
+    size_t offset = distance(snd_una_, seq);
+    if (snd_una_ == iss_) --offset;  // SND.UNA still counts our SYN
+    snd_buf_.copy_out(offset, payload.append(len));
+  }
+  h.payload_len = len;
+  ++stats_.segments_out;
+  if (retransmission)
+    ++stats_.retransmits;
+  else
+    stats_.bytes_out += len;
+  // RFC 6298 3 (Karn): time one fresh segment per round trip when timestamps do not do it.
+  if (!ts_enabled_ && !retransmission && len > 0 && !rtt_timing_) rtt_timing_ = {seq, now};
+  if (retransmission && rtt_timing_ && rtt_timing_->first >= seq) rtt_timing_.reset();
+  last_send_ = now;
+  out.send(tuple_, OutSegment{h, std::move(payload)}, now);
+}
+
+size_t Connection::send_data(Instant now, SegmentSink& out) {
+  size_t sent = 0;
+  // RFC 5681 4.1: after an idle period longer than an RTO, start again from the initial window.
+  if (snd_una_ == snd_max_ && now - last_send_ > rtt_.rto())
+    cc_->on_idle_restart(now - last_send_, rtt_.rto());
+  for (int guard = 0; guard < 1024; ++guard) {
+    const size_t avail = unsent();
+    const size_t flight = bytes_in_flight();
+    const size_t limit = std::min(snd_wnd_, cc_->cwnd() + extra_allowance_);
+    const size_t usable = limit > flight ? limit - flight : 0;
+    const size_t len = std::min({avail, smss_, usable});
+    const Seq seq = snd_nxt_;
+    // Our FIN goes with (or after) the last byte, once: it needs no window.
+    const bool fin = fin_queued_ && len == avail && (!fin_seq_ || seq + len <= *fin_seq_) &&
+                     (!fin_seq_ || snd_nxt_ <= *fin_seq_);
+    if (len == 0 && !(fin && avail == 0)) break;
+    if (len > 0 && len < smss_ && !fin) {
+      // Nagle (RFC 1122 4.2.3.4): a small segment waits while data is unacknowledged.
+      if (!nodelay_ && flight > 0) break;
+      // Sender SWS avoidance: a window-limited sliver waits unless it is half the largest window.
+      if (len < avail && len < max_snd_wnd_ / 2) break;
+    }
+    const bool retransmission = seq < snd_max_;
+    send_segment(seq, len, fin, now, out, retransmission);
+    snd_nxt_ += len;
+    if (fin) {
+      fin_seq_ = snd_nxt_;
+      snd_nxt_ += 1u;
+    }
+    snd_max_ = max(snd_max_, snd_nxt_);
+    ++sent;
+    if (len > 0) extra_allowance_ = 0;
+    if (fin) break;
+  }
+  return sent;
+}
+
+void Connection::retransmit_first(Instant now, SegmentSink& out) {
+  // Fast retransmit / NewReno partial ACK: the segment at SND.UNA, without moving SND.NXT.
+  size_t data_outstanding = distance(snd_una_, snd_max_);
+  if (fin_outstanding() && snd_max_ > *fin_seq_) --data_outstanding;
+  const size_t len = std::min({smss_, data_outstanding, snd_buf_.size()});
+  const bool fin = fin_seq_ && snd_una_ + len == *fin_seq_ && fin_outstanding();
+  if (len == 0 && !fin) return;
+  send_segment(snd_una_, len, fin, now, out, true);
+}
+
+void Connection::send_ack(Instant now, SegmentSink& out) {
+  if (state_ == State::Closed || state_ == State::Listen || state_ == State::SynSent) return;
+  Repr h = header(snd_nxt_, Flags(Flag::Ack), now);
+  ++stats_.segments_out;
+  out.send(tuple_, OutSegment{h, PacketBuffer::with_capacity(0)}, now);
+}
+
+void Connection::send_rst(Seq seq, Instant now, SegmentSink& out) {
+  Repr h{};
+  h.src_port = tuple_.local_port;
+  h.dst_port = tuple_.remote_port;
+  h.seq = seq.value();
+  h.flags = Flags(Flag::Rst);
+  ++stats_.segments_out;
+  out.send(tuple_, OutSegment{h, PacketBuffer::with_capacity(0)}, now);
+}
+
+void Connection::arm_retransmit(Instant now) {
+  timer_ = timer::Retransmit{now + rtt_.rto()};
+}
+
+void Connection::refresh_timer(Instant now) {
+  if (state_ == State::TimeWait || state_ == State::Closed) return;
+  if (std::holds_alternative<timer::TimeWait>(timer_)) return;  // orphaned FIN-WAIT-2 deadline
+  const bool outstanding = snd_max_ > snd_una_;
+  if (snd_wnd_ == 0 && unsent() > 0 && state_ != State::SynSent && state_ != State::SynReceived) {
+    // RFC 9293 3.8.6.1: a zero window with data waiting runs the persist timer.
+    if (!std::holds_alternative<timer::Persist>(timer_)) timer_ = timer::Persist{now + rtt_.rto()};
+    return;
+  }
+  if (outstanding) {
+    if (!std::holds_alternative<timer::Retransmit>(timer_)) arm_retransmit(now);
+    return;
+  }
+  timer_ = timer::Idle{};
+}
+
+void Connection::output(Instant now, SegmentSink& out) {
+  switch (state_) {
+    case State::Closed:
+    case State::Listen:
+    case State::SynSent:
+    case State::SynReceived:
+      return;  // SYNs are sent by open(), accept_syn() and the retransmission timer
+    case State::TimeWait:
+      if (ack_now_) send_ack(now, out);
+      return;
+    default:
+      break;
+  }
+  const size_t sent = send_data(now, out);
+  // A pure ACK when one is owed and no data carried it, or when reading opened the window enough
+  // to be worth telling (RFC 1122 4.2.3.3).
+  bool window_update = false;
+  if (!sent && !ack_now_) {
+    // The edge we could advertise now (the field holds at most 65535 << scale).
+    const Seq right = rcv_nxt_ + std::min(rcv_.window(), size_t{65535} << rcv_wscale_);
+    window_update = right > rcv_adv_ &&
+                    distance(rcv_adv_, right) >= std::min(rcv_.capacity() / 2, 2 * rmss_) &&
+                    !fin_received_;
+  }
+  if (!sent && (ack_now_ || window_update)) send_ack(now, out);
+  refresh_timer(now);
+}
+
+std::optional<Instant> Connection::poll_at() const {
+  std::optional<Instant> t = std::visit(
+      [](const auto& x) -> std::optional<Instant> {
+        if constexpr (requires { x.at; }) return x.at;
+        return std::nullopt;
+      },
+      timer_);
+  auto earlier = [&](std::optional<Instant> o) {
+    if (o && (!t || *o < *t)) t = o;
+  };
+  earlier(ack_deadline_);
+  if (std::holds_alternative<timer::Idle>(timer_)) earlier(keepalive_at_);
+  return t;
+}
+
+// Application side.
+
+size_t Connection::send(std::span<const std::byte> data) {
+  if (fin_queued_) return 0;
+  return snd_buf_.write(data);
+}
+
+size_t Connection::recv(std::span<std::byte> out, bool peek) {
+  return peek ? rcv_.peek(out) : rcv_.read(out);
+}
+
+bool Connection::readable() const {
+  return rcv_.readable() > 0 || fin_received_ || (error_ != 0 && !error_reported_) ||
+         state_ == State::Closed;
+}
+
+bool Connection::writable() const {
+  const bool sending = state_ == State::Established || state_ == State::CloseWait;
+  return (sending && !fin_queued_ && snd_buf_.free() > 0) || state_ == State::Closed;
+}
+
+bool Connection::at_eof() const {
+  return fin_received_ && rcv_.readable() == 0;
+}
+
+int Connection::take_error() {
+  const int e = error_reported_ ? 0 : error_;
+  error_reported_ = true;
+  return e;
+}
+
+void Connection::shutdown_write() {
+  if (fin_queued_) return;
+  switch (state_) {
+    case State::SynSent:
+      reset(0);
+      return;
+    case State::SynReceived:
+      fin_queued_ = true;  // sent once ESTABLISHED
+      return;
+    case State::Established:
+      fin_queued_ = true;
+      state_ = State::FinWait1;
+      return;
+    case State::CloseWait:
+      fin_queued_ = true;
+      state_ = State::LastAck;
+      return;
+    default:
+      return;
+  }
+}
+
+void Connection::close(Instant now, SegmentSink& out) {
+  app_closed_ = true;
+  // RFC 9293 3.10.4 / RFC 1122 4.2.2.13: closing with unread data loses it: send RST.
+  if (rcv_.readable() > 0 && synchronized(state_) && state_ != State::TimeWait) {
+    abort(now, out);
+    return;
+  }
+  shutdown_write();
+  if (state_ == State::FinWait2) timer_ = timer::TimeWait{now + 2 * config_.msl};
+  output(now, out);
+}
+
+void Connection::abort(Instant now, SegmentSink& out) {
+  // RFC 9293 3.10.5: in SYN-RECEIVED and the synchronized states, send a reset.
+  app_closed_ = true;
+  if (state_ == State::SynReceived || (synchronized(state_) && state_ != State::TimeWait))
+    send_rst(snd_nxt_, now, out);
+  reset(0);
+}
+
+void Connection::set_keepalive(bool on, Instant now) {
+  keepalive_ = on;
+  keepalive_sent_ = 0;
+  keepalive_at_ =
+      on && synchronized(state_) ? std::optional(now + config_.keepalive_idle) : std::nullopt;
+}
+
+}  // namespace tundra::tcp

@@ -1,0 +1,86 @@
+// Connection timers: retransmission (RFC 6298), the persist timer for zero windows (RFC 9293
+// 3.8.6.1), delayed ACKs (RFC 1122 4.2.3.2), keep-alive (RFC 1122 4.2.3.6) and TIME-WAIT.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "stack/tcp/connection.hpp"
+
+namespace tundra::tcp {
+
+void Connection::on_timer(Instant now, SegmentSink& out) {
+  if (ack_deadline_ && *ack_deadline_ <= now) {
+    ack_deadline_.reset();
+    ack_now_ = true;
+  }
+  if (const auto* t = std::get_if<timer::Retransmit>(&timer_); t && t->at <= now) {
+    on_retransmit_timeout(now, out);
+  } else if (const auto* p = std::get_if<timer::Persist>(&timer_); p && p->at <= now) {
+    on_persist_timeout(now, out);
+  } else if (const auto* w = std::get_if<timer::TimeWait>(&timer_); w && w->at <= now) {
+    // 2·MSL over (or an orphaned FIN-WAIT-2 gave up): the connection is deleted.
+    reset(0);
+    return;
+  }
+  if (state_ == State::Closed) return;
+  if (keepalive_at_ && *keepalive_at_ <= now && std::holds_alternative<timer::Idle>(timer_) &&
+      synchronized(state_)) {
+    // RFC 1122 4.2.3.6: a probe the peer must ACK: one sequence number below SND.UNA, no data.
+    if (keepalive_sent_ >= config_.keepalive_probes) {
+      reset(ETIMEDOUT);
+      return;
+    }
+    ++keepalive_sent_;
+    keepalive_at_ = now + config_.keepalive_interval;
+    auto h = header(snd_una_ - 1u, wire::tcp::Flags(wire::tcp::Flag::Ack), now);
+    ++stats_.segments_out;
+    out.send(tuple_, OutSegment{h, PacketBuffer::with_capacity(0)}, now);
+  }
+  if (state_ == State::SynSent || state_ == State::SynReceived) return;
+  output(now, out);
+}
+
+void Connection::on_retransmit_timeout(Instant now, SegmentSink& out) {
+  ++retries_;
+  ++stats_.timeouts;
+  rtt_timing_.reset();  // Karn: nothing in flight may be timed now
+  rtt_.backoff();       // RFC 6298 5.5
+  if (state_ == State::SynSent || state_ == State::SynReceived) {
+    if (retries_ > config_.syn_retries) {
+      reset(ETIMEDOUT);
+      return;
+    }
+    send_syn(state_ == State::SynReceived, now, out);
+    arm_retransmit(now);
+    return;
+  }
+  if (retries_ > config_.data_retries) {
+    reset(ETIMEDOUT);
+    return;
+  }
+  // RFC 5681 3.1 (eq. 4) and RFC 6298 5.4: shrink to the loss window and resend from SND.UNA.
+  cc_->on_retransmission_timeout(bytes_in_flight(), snd_nxt_);
+  if (sack_enabled_) scoreboard_.clear();
+  snd_nxt_ = snd_una_;
+  if (send_data(now, out) == 0 && fin_outstanding()) retransmit_first(now, out);
+  arm_retransmit(now);  // RFC 6298 5.6: restart with the backed-off RTO
+}
+
+void Connection::on_persist_timeout(Instant now, SegmentSink& out) {
+  // RFC 9293 3.8.6.1: probe the zero window. The probe carries one byte of new data (allowed by
+  // the RFC), so a peer that ignores empty probes still has to answer; if a probe byte is already
+  // outstanding, it is sent again instead.
+  ++stats_.zero_window_probes;
+  rtt_.backoff();
+  if (snd_nxt_ > snd_una_) {
+    retransmit_first(now, out);
+  } else if (unsent() > 0) {
+    send_segment(snd_nxt_, 1, false, now, out, false);
+    snd_nxt_ += 1u;
+    snd_max_ = max(snd_max_, snd_nxt_);
+  }
+  timer_ = timer::Persist{now + rtt_.rto()};
+}
+
+}  // namespace tundra::tcp

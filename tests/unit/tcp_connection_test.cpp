@@ -1,0 +1,477 @@
+// Ring 2 for TCP: one Connection driven by hand with fixed segments on a simulated clock; every
+// reply checked. Each test names the RFC rule it holds the connection to.
+#include <gtest/gtest.h>
+
+#include <cerrno>
+
+#include "stack/tcp/connection.hpp"
+#include "support/packets.hpp"
+
+namespace tundra::tcp {
+namespace {
+
+using test::Bytes;
+using test::pattern;
+using wire::tcp::Flag;
+using wire::tcp::Flags;
+using wire::tcp::Repr;
+
+const FourTuple kTuple{wire::ipv4::Address(10, 0, 0, 2), 80, wire::ipv4::Address(10, 0, 0, 1),
+                       40000};
+
+struct Sent {
+  Repr h;
+  Bytes payload;
+};
+
+class Recorder final : public SegmentSink {
+ public:
+  void send(const FourTuple&, OutSegment s, Instant) override {
+    s.header.payload_len = s.payload.size();
+    sent.push_back(Sent{s.header, Bytes(s.payload.bytes().begin(), s.payload.bytes().end())});
+  }
+  std::vector<Sent> take() { return std::exchange(sent, {}); }
+  std::vector<Sent> sent;
+};
+
+Flags flags(std::initializer_list<Flag> fs) {
+  Flags f;
+  for (Flag x : fs)
+    f.set(x);
+  return f;
+}
+
+constexpr uint32_t kIss = 1000, kIrs = 5000;
+
+class ConnFixture : public ::testing::Test {
+ protected:
+  ConnFixture() { config.timestamps = false; }
+
+  // A segment from the peer, as the peer's numbering goes: seq from kIrs+1, ack from kIss+1.
+  Repr seg(Flags f, uint32_t seq_off = 1, uint32_t ack_off = 1, uint16_t window = 65535) {
+    Repr r{};
+    r.src_port = kTuple.remote_port;
+    r.dst_port = kTuple.local_port;
+    r.seq = kIrs + seq_off;
+    r.ack = kIss + ack_off;
+    r.flags = f;
+    r.window = window;
+    return r;
+  }
+
+  std::vector<Sent> input(const Repr& r, const Bytes& payload = {}) {
+    conn->input(r, payload, clock.now(), out);
+    return out.take();
+  }
+  std::vector<Sent> timers() {
+    conn->on_timer(clock.now(), out);
+    return out.take();
+  }
+  std::vector<Sent> advance_to_deadline() {
+    EXPECT_TRUE(conn->poll_at().has_value());
+    if (conn->poll_at()) clock.set(*conn->poll_at());
+    return timers();
+  }
+  std::vector<Sent> flush() {
+    conn->output(clock.now(), out);
+    return out.take();
+  }
+
+  // Puts the connection in ESTABLISHED through an active open (no options but MSS 1460).
+  void established(uint16_t peer_window = 65535) {
+    conn = std::make_unique<Connection>(config, kTuple, Seq(kIss), 1500);
+    conn->open(clock.now(), out);
+    out.take();
+    Repr synack = seg(flags({Flag::Syn, Flag::Ack}), 0, 1, peer_window);
+    synack.options.mss = 1460;
+    auto r = input(synack);
+    ASSERT_EQ(conn->state(), State::Established);
+    ASSERT_EQ(r.size(), 1u);  // the handshake's ACK
+  }
+
+  void send_app(const Bytes& b) { ASSERT_EQ(conn->send(b), b.size()); }
+
+  TcpConfig config;
+  SimClock clock;
+  Recorder out;
+  std::unique_ptr<Connection> conn;
+};
+
+TEST_F(ConnFixture, ActiveOpenSendsSynWithOptions) {
+  config.timestamps = true;
+  conn = std::make_unique<Connection>(config, kTuple, Seq(kIss), 1500);
+  conn->open(clock.now(), out);
+  auto s = out.take();
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_EQ(s[0].h.flags, Flags(Flag::Syn));
+  EXPECT_EQ(s[0].h.seq, kIss);
+  EXPECT_EQ(s[0].h.options.mss, 1460);  // RFC 9293 3.7.1: MTU - 40
+  EXPECT_EQ(s[0].h.options.window_scale, 7);
+  EXPECT_TRUE(s[0].h.options.sack_permitted);
+  EXPECT_TRUE(s[0].h.options.timestamps.has_value());
+  EXPECT_EQ(conn->state(), State::SynSent);
+}
+
+TEST_F(ConnFixture, SynAckCompletesTheHandshake) {
+  established();
+  EXPECT_EQ(conn->snd_una(), Seq(kIss + 1));
+  EXPECT_EQ(conn->rcv_nxt(), Seq(kIrs + 1));
+  EXPECT_EQ(conn->mss(), 1460u);
+}
+
+TEST_F(ConnFixture, SynSentBadAckGetsReset) {
+  // RFC 9293 3.10.7.3: an ACK outside ISS < SEG.ACK <= SND.NXT gets <SEQ=SEG.ACK><CTL=RST>.
+  conn = std::make_unique<Connection>(config, kTuple, Seq(kIss), 1500);
+  conn->open(clock.now(), out);
+  out.take();
+  auto r = input(seg(flags({Flag::Syn, Flag::Ack}), 0, 77));
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_TRUE(r[0].h.flags.rst());
+  EXPECT_EQ(r[0].h.seq, kIss + 77);
+  EXPECT_EQ(conn->state(), State::SynSent);
+}
+
+TEST_F(ConnFixture, SynSentResetWithGoodAckIsRefused) {
+  conn = std::make_unique<Connection>(config, kTuple, Seq(kIss), 1500);
+  conn->open(clock.now(), out);
+  out.take();
+  EXPECT_TRUE(input(seg(flags({Flag::Rst}), 0, 1)).empty());  // no ACK: ignored
+  EXPECT_EQ(conn->state(), State::SynSent);
+  EXPECT_TRUE(input(seg(flags({Flag::Rst, Flag::Ack}), 0, 1)).empty());
+  EXPECT_EQ(conn->state(), State::Closed);
+  EXPECT_EQ(conn->take_error(), ECONNREFUSED);
+}
+
+TEST_F(ConnFixture, SimultaneousOpen) {
+  conn = std::make_unique<Connection>(config, kTuple, Seq(kIss), 1500);
+  conn->open(clock.now(), out);
+  out.take();
+  auto r = input(seg(flags({Flag::Syn}), 0, 0));
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].h.flags, flags({Flag::Syn, Flag::Ack}));
+  EXPECT_EQ(r[0].h.seq, kIss);
+  EXPECT_EQ(r[0].h.ack, kIrs + 1);
+  EXPECT_EQ(conn->state(), State::SynReceived);
+  input(seg(flags({Flag::Ack}), 1, 1));
+  EXPECT_EQ(conn->state(), State::Established);
+}
+
+TEST_F(ConnFixture, PassiveOpenAnswersOnlyOfferedOptions) {
+  conn = std::make_unique<Connection>(config, kTuple, Seq(kIss), 1500);
+  Repr syn = seg(flags({Flag::Syn}), 0, 0);
+  syn.options.mss = 1200;
+  syn.options.sack_permitted = true;
+  conn->accept_syn(syn, clock.now(), out);
+  auto r = out.take();
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].h.flags, flags({Flag::Syn, Flag::Ack}));
+  EXPECT_EQ(r[0].h.ack, kIrs + 1);
+  EXPECT_FALSE(r[0].h.options.window_scale.has_value());  // the peer offered none
+  EXPECT_TRUE(r[0].h.options.sack_permitted);
+  EXPECT_EQ(conn->mss(), 1200u);
+  // RFC 9293 3.10.7.4 (SYN-RECEIVED): an unacceptable ACK gets a reset.
+  auto bad = input(seg(flags({Flag::Ack}), 1, 9));
+  ASSERT_EQ(bad.size(), 1u);
+  EXPECT_TRUE(bad[0].h.flags.rst());
+  input(seg(flags({Flag::Ack}), 1, 1));
+  EXPECT_EQ(conn->state(), State::Established);
+}
+
+TEST_F(ConnFixture, UnacceptableSegmentIsAnsweredWithAckAndDropped) {
+  established();
+  auto r = input(seg(flags({Flag::Ack}), 1'000'000, 1), pattern(10));
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].h.ack, kIrs + 1);
+  EXPECT_EQ(conn->recv_queued(), 0u);
+}
+
+TEST_F(ConnFixture, ResetInWindowButNotExactGetsChallengeAck) {
+  // RFC 5961 3.2.
+  established();
+  auto r = input(seg(flags({Flag::Rst}), 100, 1));
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].h.flags, Flags(Flag::Ack));
+  EXPECT_EQ(conn->state(), State::Established);
+  EXPECT_TRUE(input(seg(flags({Flag::Rst}), 1, 1)).empty());
+  EXPECT_EQ(conn->state(), State::Closed);
+  EXPECT_EQ(conn->take_error(), ECONNRESET);
+}
+
+TEST_F(ConnFixture, SynInEstablishedGetsChallengeAck) {
+  // RFC 5961 4.2.
+  established();
+  auto r = input(seg(flags({Flag::Syn}), 1, 0));
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].h.flags, Flags(Flag::Ack));
+  EXPECT_EQ(conn->state(), State::Established);
+}
+
+TEST_F(ConnFixture, AckOfUnsentDataIsIgnored) {
+  // RFC 9293 3.10.7.4 / RFC 5961 5.2.
+  established();
+  auto r = input(seg(flags({Flag::Ack}), 1, 5000));
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(conn->snd_una(), Seq(kIss + 1));
+}
+
+TEST_F(ConnFixture, InOrderDataIsAckedDelayedThenEverySecondSegment) {
+  established();
+  // One segment: no ACK at once (RFC 1122 4.2.3.2), an ACK at the delayed-ACK deadline.
+  EXPECT_TRUE(input(seg(flags({Flag::Ack, Flag::Psh}), 1, 1), pattern(100)).empty());
+  EXPECT_EQ(*conn->poll_at(), clock.now() + config.delayed_ack);
+  auto r = advance_to_deadline();
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].h.ack, kIrs + 101);
+  // Two full-sized segments: an ACK after the second.
+  EXPECT_TRUE(input(seg(flags({Flag::Ack}), 101, 1), pattern(1460)).empty());
+  r = input(seg(flags({Flag::Ack}), 1561, 1), pattern(1460));
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].h.ack, kIrs + 3021);
+  Bytes got(4000);
+  EXPECT_EQ(conn->recv(got), 3020u);
+}
+
+TEST_F(ConnFixture, OutOfOrderIsAckedAtOnceWithSackAndTheGapFillsIn) {
+  config.sack = true;
+  conn = std::make_unique<Connection>(config, kTuple, Seq(kIss), 1500);
+  conn->open(clock.now(), out);
+  out.take();
+  Repr synack = seg(flags({Flag::Syn, Flag::Ack}), 0, 1);
+  synack.options.sack_permitted = true;
+  synack.options.mss = 1460;
+  input(synack);
+  const Bytes data = pattern(300);
+  auto r = input(seg(flags({Flag::Ack}), 101, 1), Bytes(data.begin() + 100, data.begin() + 200));
+  ASSERT_EQ(r.size(), 1u);  // RFC 5681 4.2: a duplicate ACK at once
+  EXPECT_EQ(r[0].h.ack, kIrs + 1);
+  ASSERT_EQ(r[0].h.options.sack.size(), 1u);  // RFC 2018: the block we hold
+  EXPECT_EQ(r[0].h.options.sack[0].left, kIrs + 101);
+  EXPECT_EQ(r[0].h.options.sack[0].right, kIrs + 201);
+  r = input(seg(flags({Flag::Ack}), 1, 1), Bytes(data.begin(), data.begin() + 100));
+  ASSERT_EQ(r.size(), 1u);  // filling the gap: ACK at once, for everything
+  EXPECT_EQ(r[0].h.ack, kIrs + 201);
+  EXPECT_TRUE(r[0].h.options.sack.empty());
+  Bytes got(300);
+  ASSERT_EQ(conn->recv(got), 200u);
+  EXPECT_EQ(Bytes(got.begin(), got.begin() + 200), Bytes(data.begin(), data.begin() + 200));
+}
+
+TEST_F(ConnFixture, SendsWithinThePeersWindowAndNagleHoldsTheTail) {
+  established();
+  send_app(pattern(3000));
+  auto r = flush();
+  // Two full segments and a 80-byte tail: Nagle holds the tail while data is unacknowledged.
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_EQ(r[0].payload.size(), 1460u);
+  EXPECT_EQ(r[1].payload.size(), 1460u);
+  EXPECT_EQ(r[0].h.seq, kIss + 1);
+  r = input(seg(flags({Flag::Ack}), 1, 1 + 2920));  // the ACK releases the tail at once
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].payload.size(), 80u);
+  EXPECT_TRUE(r[0].h.flags.psh());
+}
+
+TEST_F(ConnFixture, NoDelaySendsSmallSegmentsAtOnce) {
+  established();
+  conn->set_nodelay(true);
+  send_app(pattern(10));
+  EXPECT_EQ(flush().size(), 1u);
+  send_app(pattern(10));
+  EXPECT_EQ(flush().size(), 1u);  // with Nagle this one would wait for the ACK
+}
+
+TEST_F(ConnFixture, PeerWindowLimitsOutput) {
+  established(2000);
+  send_app(pattern(10000));
+  auto r = flush();
+  size_t total = 0;
+  for (auto& s : r)
+    total += s.payload.size();
+  EXPECT_LE(total, 2000u);
+}
+
+TEST_F(ConnFixture, RetransmissionTimeoutBacksOffAndFinallyTimesOut) {
+  config.data_retries = 3;
+  established();
+  send_app(pattern(100));
+  ASSERT_EQ(flush().size(), 1u);
+  // RFC 6298 2.1: 1 s before the first RTO (no sample yet from a data segment... the SYN gave one).
+  Duration prev{0};
+  Instant last = clock.now();
+  for (int i = 0; i < 3; ++i) {
+    auto r = advance_to_deadline();
+    ASSERT_EQ(r.size(), 1u) << "retransmission " << i;
+    EXPECT_EQ(r[0].h.seq, kIss + 1);
+    EXPECT_EQ(r[0].payload.size(), 100u);
+    const Duration gap = clock.now() - last;
+    if (i > 0) {
+      EXPECT_EQ(gap, 2 * prev);  // RFC 6298 5.5: doubled each time
+    }
+    prev = gap;
+    last = clock.now();
+  }
+  advance_to_deadline();
+  EXPECT_EQ(conn->state(), State::Closed);
+  EXPECT_EQ(conn->take_error(), ETIMEDOUT);
+}
+
+TEST_F(ConnFixture, SynRetransmissionsThenEtimedout) {
+  config.syn_retries = 2;
+  conn = std::make_unique<Connection>(config, kTuple, Seq(kIss), 1500);
+  conn->open(clock.now(), out);
+  out.take();
+  EXPECT_EQ(*conn->poll_at(), clock.now() + std::chrono::seconds(1));  // RFC 6298 2.1
+  auto r = advance_to_deadline();
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_TRUE(r[0].h.flags.syn());
+  EXPECT_EQ(*conn->poll_at(), clock.now() + std::chrono::seconds(2));
+  advance_to_deadline();
+  advance_to_deadline();
+  EXPECT_EQ(conn->state(), State::Closed);
+  EXPECT_EQ(conn->take_error(), ETIMEDOUT);
+}
+
+TEST_F(ConnFixture, ThreeDuplicateAcksTriggerFastRetransmit) {
+  established();
+  conn->set_nodelay(true);
+  send_app(pattern(1460 * 8));
+  auto r = flush();
+  ASSERT_GE(r.size(), 4u);
+  for (int i = 0; i < 2; ++i)
+    input(seg(flags({Flag::Ack}), 1, 1));
+  EXPECT_EQ(conn->stats().fast_retransmits, 0u);
+  r = input(seg(flags({Flag::Ack}), 1, 1));
+  EXPECT_EQ(conn->stats().fast_retransmits, 1u);
+  bool resent_first = false;
+  for (auto& s : r)
+    resent_first |= s.h.seq == kIss + 1 && s.payload.size() == 1460;
+  EXPECT_TRUE(resent_first);  // RFC 5681 3.2 step 2
+}
+
+TEST_F(ConnFixture, ZeroWindowIsProbedWithOneByteOfNewData) {
+  established(0);
+  send_app(pattern(500));
+  EXPECT_TRUE(flush().empty());
+  ASSERT_TRUE(std::holds_alternative<timer::Persist>(conn->timer()));
+  auto r = advance_to_deadline();
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].payload.size(), 1u);  // the rule: a probe carries one new byte
+  EXPECT_EQ(r[0].h.seq, kIss + 1);
+  // The window opens: the rest flows.
+  r = input(seg(flags({Flag::Ack}), 1, 2, 65535));
+  size_t total = 0;
+  for (auto& s : r)
+    total += s.payload.size();
+  EXPECT_EQ(total, 499u);
+}
+
+TEST_F(ConnFixture, ActiveCloseThroughTimeWait) {
+  established();
+  conn->close(clock.now(), out);
+  auto r = out.take();
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_TRUE(r[0].h.flags.fin());
+  EXPECT_EQ(conn->state(), State::FinWait1);
+  input(seg(flags({Flag::Ack}), 1, 2));
+  EXPECT_EQ(conn->state(), State::FinWait2);
+  r = input(seg(flags({Flag::Fin, Flag::Ack}), 1, 2));
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].h.ack, kIrs + 2);
+  EXPECT_EQ(conn->state(), State::TimeWait);
+  // A retransmitted FIN is acknowledged again (RFC 9293 3.10.7.4 TIME-WAIT).
+  EXPECT_EQ(input(seg(flags({Flag::Fin, Flag::Ack}), 1, 2)).size(), 1u);
+  EXPECT_EQ(*conn->poll_at(), clock.now() + 2 * config.msl);
+  advance_to_deadline();
+  EXPECT_EQ(conn->state(), State::Closed);
+  EXPECT_EQ(conn->error(), 0);
+}
+
+TEST_F(ConnFixture, PassiveCloseThroughLastAck) {
+  established();
+  auto r = input(seg(flags({Flag::Fin, Flag::Ack}), 1, 1));
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(conn->state(), State::CloseWait);
+  EXPECT_TRUE(conn->at_eof());
+  conn->close(clock.now(), out);
+  r = out.take();
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_TRUE(r[0].h.flags.fin());
+  EXPECT_EQ(conn->state(), State::LastAck);
+  input(seg(flags({Flag::Ack}), 2, 2));
+  EXPECT_EQ(conn->state(), State::Closed);
+}
+
+TEST_F(ConnFixture, SimultaneousClose) {
+  established();
+  conn->close(clock.now(), out);
+  out.take();
+  input(seg(flags({Flag::Fin, Flag::Ack}), 1, 1));  // their FIN, not acking ours
+  EXPECT_EQ(conn->state(), State::Closing);
+  input(seg(flags({Flag::Ack}), 2, 2));
+  EXPECT_EQ(conn->state(), State::TimeWait);
+}
+
+TEST_F(ConnFixture, CloseWithUnreadDataSendsReset) {
+  // RFC 9293 3.10.4 / RFC 1122 4.2.2.13.
+  established();
+  input(seg(flags({Flag::Ack}), 1, 1), pattern(10));
+  out.take();
+  conn->close(clock.now(), out);
+  auto r = out.take();
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_TRUE(r[0].h.flags.rst());
+  EXPECT_EQ(conn->state(), State::Closed);
+}
+
+TEST_F(ConnFixture, PawsDropsOldTimestamps) {
+  // RFC 7323 5.3.
+  config.timestamps = true;
+  conn = std::make_unique<Connection>(config, kTuple, Seq(kIss), 1500);
+  conn->open(clock.now(), out);
+  out.take();
+  Repr synack = seg(flags({Flag::Syn, Flag::Ack}), 0, 1);
+  synack.options.timestamps = wire::tcp::Timestamps{1000, 0};
+  input(synack);
+  ASSERT_TRUE(conn->timestamps_enabled());
+  Repr old = seg(flags({Flag::Ack}), 1, 1);
+  old.options.timestamps = wire::tcp::Timestamps{999, 0};
+  auto r = input(old, pattern(10));
+  ASSERT_EQ(r.size(), 1u);  // an ACK, and the data dropped
+  EXPECT_EQ(conn->recv_queued(), 0u);
+  Repr fresh = seg(flags({Flag::Ack}), 1, 1);
+  fresh.options.timestamps = wire::tcp::Timestamps{1001, 0};
+  input(fresh, pattern(10));
+  EXPECT_EQ(conn->recv_queued(), 10u);
+}
+
+TEST_F(ConnFixture, KeepAliveProbesThenTimesOut) {
+  config.keepalive_idle = std::chrono::seconds(10);
+  config.keepalive_interval = std::chrono::seconds(1);
+  config.keepalive_probes = 3;
+  established();
+  conn->set_keepalive(true, clock.now());
+  for (int i = 0; i < 3; ++i) {
+    auto r = advance_to_deadline();
+    ASSERT_EQ(r.size(), 1u);
+    EXPECT_EQ(r[0].h.seq, kIss);  // RFC 1122 4.2.3.6: SND.NXT - 1, no data
+    EXPECT_TRUE(r[0].payload.empty());
+  }
+  advance_to_deadline();
+  EXPECT_EQ(conn->state(), State::Closed);
+  EXPECT_EQ(conn->take_error(), ETIMEDOUT);
+}
+
+TEST_F(ConnFixture, WindowScaleAppliesToThePeersWindow) {
+  conn = std::make_unique<Connection>(config, kTuple, Seq(kIss), 1500);
+  conn->open(clock.now(), out);
+  out.take();
+  Repr synack = seg(flags({Flag::Syn, Flag::Ack}), 0, 1, 1000);
+  synack.options.window_scale = 4;
+  input(synack);
+  EXPECT_EQ(conn->snd_wnd(), 1000u);  // RFC 7323 2.2: a SYN's window is not scaled
+  input(seg(flags({Flag::Ack}), 1, 1, 1000));
+  EXPECT_EQ(conn->snd_wnd(), 16000u);
+}
+
+}  // namespace
+}  // namespace tundra::tcp
