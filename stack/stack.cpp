@@ -22,7 +22,8 @@ Stack::Stack(netif::Link& link, StackConfig config)
       config_(seeded(config)),
       ipv4_(link, config_.ipv4),
       icmp_(ipv4_, config_.icmp),
-      udp_(ipv4_, config_.udp) {}
+      udp_(ipv4_, config_.udp),
+      tcp_(ipv4_, config_.tcp, config_.seed * 0x2545f4914f6cdd1dull + 1) {}
 
 bool Stack::handle(PacketBuffer datagram, Instant now) {
   auto d = ipv4_.input(std::move(datagram), now);
@@ -40,6 +41,9 @@ bool Stack::handle(PacketBuffer datagram, Instant now) {
       }
       return r == udp::InputResult::Delivered;
     }
+    case ipv4::Protocol::Tcp:
+      tcp_.input(d->header, d->payload, now);
+      return true;
     default:
       // RFC 1122 3.2.2.1: Protocol Unreachable for a transport we do not have.
       ++unknown_protocol_;
@@ -68,13 +72,18 @@ PollResult Stack::poll(Instant now) {
     udp_.poll(now);
     r.socket_activity = true;
   }
+  // TCP: connections the application touched, then timers that are due.
+  if (tcp_.has_output() || (tcp_.poll_at() && *tcp_.poll_at() <= now)) {
+    tcp_.poll(now);
+    r.socket_activity = true;
+  }
   link_.poll(now);
   r.more = r.received == config_.rx_batch;
   return r;
 }
 
 std::optional<Instant> Stack::poll_at() const {
-  return netif::earliest(ipv4_.poll_at(), link_.poll_at());
+  return netif::earliest(netif::earliest(ipv4_.poll_at(), link_.poll_at()), tcp_.poll_at());
 }
 
 CounterReport Stack::report() const {
@@ -83,6 +92,7 @@ CounterReport Stack::report() const {
   out.back().add("dropped: unknown protocol", unknown_protocol_);
   icmp_.report(out);
   udp_.report(out);
+  tcp_.report(out);
   link_.report(out);
   return out;
 }

@@ -1,6 +1,6 @@
 // Stack: one interface's protocols tied together over one Link. poll() moves everything one step:
-// datagrams from the link up through IPv4 to ICMP and UDP, timers, and queued socket output down
-// to the link. No I/O of its own beyond the Link, no clock: `now` comes from the caller.
+// datagrams from the link up through IPv4 to ICMP, UDP and TCP, timers, and queued socket output
+// down to the link. No I/O of its own beyond the Link, no clock: `now` comes from the caller.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +11,7 @@
 #include "stack/base/time.hpp"
 #include "stack/icmp/icmp.hpp"
 #include "stack/ip/ipv4.hpp"
+#include "stack/tcp/tcp.hpp"
 #include "stack/udp/udp.hpp"
 
 namespace tundra {
@@ -19,6 +20,7 @@ struct StackConfig {
   ip::Ipv4Config ipv4;
   icmp::IcmpConfig icmp;
   udp::UdpConfig udp;
+  tcp::TcpConfig tcp;
   uint64_t seed = 0;      // identification numbers and ephemeral ports start from it
   size_t rx_batch = 256;  // datagrams read from the link in one poll before timers run
 };
@@ -44,6 +46,8 @@ class Stack {
   ip::Ipv4& ipv4() { return ipv4_; }
   icmp::Icmp& icmp() { return icmp_; }
   udp::Udp& udp() { return udp_; }
+  tcp::Tcp& tcp() { return tcp_; }
+  const tcp::Tcp& tcp() const { return tcp_; }
   netif::Link& link() { return link_; }
   const ip::Ipv4& ipv4() const { return ipv4_; }
   const udp::Udp& udp() const { return udp_; }
@@ -57,6 +61,7 @@ class Stack {
   ip::Ipv4 ipv4_;
   icmp::Icmp icmp_;
   udp::Udp udp_;
+  tcp::Tcp tcp_;
   uint64_t unknown_protocol_ = 0;
 };
 
