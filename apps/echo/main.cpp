@@ -1,5 +1,6 @@
-// tundra-echo: answers ping (ICMP echo) and serves UDP echo (RFC 862) and discard (RFC 863) over
-// tundra on a TUN device, through the socket facade, as a program on kernel sockets would.
+// tundra-echo: answers ping (ICMP echo) and serves echo (RFC 862), discard (RFC 863) and, over
+// TCP, chargen (RFC 864) on tundra on a TUN device, through the socket facade, as a program on
+// kernel sockets would.
 #include <arpa/inet.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -8,12 +9,14 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <stdexcept>
 #include <thread>
 #include <vector>
 
 #include "apps/common/options.hpp"
 #include "apps/common/runtime.hpp"
+#include "apps/echo/tcp_services.hpp"
 
 namespace {
 
@@ -55,17 +58,23 @@ void serve(SocketApi& api, int fd, bool echo) {
 
 int main(int argc, char** argv) {
   tundra::app::Runtime::block_signals();
-  CLI::App app{"tundra-echo: ping, UDP echo (RFC 862) and discard (RFC 863) over tundra",
-               "tundra-echo"};
+  CLI::App app{
+      "tundra-echo: ping, echo (RFC 862), discard (RFC 863) and chargen (RFC 864) over tundra",
+      "tundra-echo"};
   tundra::app::CommonOptions common;
   tundra::app::add_common_options(app, common);
-  uint16_t echo_port = 7, discard_port = 9;
-  app.add_option("--echo-port", echo_port, "UDP echo port (0: off)")->capture_default_str();
-  app.add_option("--discard-port", discard_port, "UDP discard port (0: off)")
+  uint16_t echo_port = 7, discard_port = 9, chargen_port = 19;
+  app.add_option("--echo-port", echo_port, "echo port, UDP and TCP (0: off)")
+      ->capture_default_str();
+  app.add_option("--discard-port", discard_port, "discard port, UDP and TCP (0: off)")
+      ->capture_default_str();
+  app.add_option("--chargen-port", chargen_port, "TCP character generator port (0: off)")
       ->capture_default_str();
   if (auto code = tundra::app::parse(app, common, argc, argv)) return *code;
-  if (echo_port != 0 && echo_port == discard_port)
-    return tundra::app::usage_error(app, "--echo-port and --discard-port must differ");
+  if ((echo_port != 0 && (echo_port == discard_port || echo_port == chargen_port)) ||
+      (discard_port != 0 && discard_port == chargen_port))
+    return tundra::app::usage_error(app,
+                                    "--echo-port, --discard-port and --chargen-port must differ");
 
   std::unique_ptr<tundra::app::Runtime> rt;
   std::vector<std::thread> servers;
@@ -74,7 +83,10 @@ int main(int argc, char** argv) {
     auto& api = rt->sockets();
     const int echo_fd = echo_port ? bind_udp(api, echo_port) : -1;
     const int discard_fd = discard_port ? bind_udp(api, discard_port) : -1;
+    auto tcp = std::make_shared<tundra::app::TcpServices>(
+        api, tundra::app::TcpPorts{echo_port, discard_port, chargen_port});
     rt->start();
+    servers.emplace_back([tcp] { tcp->run(); });
     if (echo_fd >= 0) servers.emplace_back([&api, echo_fd] { serve(api, echo_fd, true); });
     if (discard_fd >= 0)
       servers.emplace_back([&api, discard_fd] { serve(api, discard_fd, false); });
@@ -83,9 +95,10 @@ int main(int argc, char** argv) {
     return tundra::app::kExitFailure;
   }
   fmt::print(stderr,
-             "tundra-echo: {} on {} (mtu {}); ping, UDP echo {} and discard {}; Ctrl-C stops\n",
+             "tundra-echo: {} on {} (mtu {}); ping, echo {} and discard {} (UDP, TCP), chargen {} "
+             "(TCP); Ctrl-C stops\n",
              common.addr.to_string(), rt->link_description(), rt->stack().ipv4().mtu(), echo_port,
-             discard_port);
+             discard_port, chargen_port);
   rt->wait_for_stop_signal();
   rt->stop();
   for (auto& t : servers)
