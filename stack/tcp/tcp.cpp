@@ -316,6 +316,9 @@ void Tcp::after(ConnId id, Instant /*now*/) {
   e->last_state = st;
   if (c.finished()) {
     counters_.retransmits += c.stats().retransmits;
+    counters_.timeouts += c.stats().timeouts;
+    counters_.fast_retransmits += c.stats().fast_retransmits;
+    counters_.zero_window_probes += c.stats().zero_window_probes;
     const bool owned_by_app = e->app_owned;
     if (e->listener && !e->queued) {
       remove(id);  // half-open, never reached the application
@@ -406,9 +409,14 @@ void Tcp::send(const FourTuple& tuple, OutSegment segment, Instant now) {
 
 void Tcp::report(CounterReport& out) const {
   const auto& c = counters_;
-  uint64_t retransmits = c.retransmits;
-  for (const auto& [id, e] : conns_)
+  uint64_t retransmits = c.retransmits, timeouts = c.timeouts, fast = c.fast_retransmits,
+           probes = c.zero_window_probes;
+  for (const auto& [id, e] : conns_) {
     retransmits += e->conn.stats().retransmits;
+    timeouts += e->conn.stats().timeouts;
+    fast += e->conn.stats().fast_retransmits;
+    probes += e->conn.stats().zero_window_probes;
+  }
   CounterGroup g{"tcp", {}};
   g.add("active connection openings", c.active_opens);
   g.add("passive connection openings", c.passive_opens);
@@ -425,6 +433,9 @@ void Tcp::report(CounterReport& out) const {
   g.add("segments received", c.segments_in);
   g.add("segments sent", c.segments_out);
   g.add("segments retransmitted", retransmits);
+  g.add("retransmission timeouts", timeouts);
+  g.add("fast retransmits", fast);
+  g.add("zero window probes sent", probes);
   g.add("dropped: bad checksum", c.bad_checksum);
   g.add("dropped: malformed header", c.malformed);
   g.add("segments for no connection (answered with RST)", c.no_connection);
