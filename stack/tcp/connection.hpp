@@ -171,6 +171,14 @@ class Connection {
   uint16_t advertised_window();
   uint32_t ts_now(Instant now) const;
   void retransmit_first(Instant now, SegmentSink& out);
+  // RFC 6675 (simplified): in recovery, retransmit the holes the SACK scoreboard deems lost,
+  // as far as the congestion window allows. Returns false when SACK has nothing to say.
+  bool sack_recovery(Instant now, SegmentSink& out);
+  // The first ACK-losing event of a recovery or the partial ACKs of one: retransmit.
+  void recover(Instant now, SegmentSink& out);
+  // RFC 8985 7: the probe timeout, for a tail loss probe before the full RTO.
+  std::optional<Duration> probe_timeout() const;
+  void send_tail_loss_probe(Instant now, SegmentSink& out);
   void arm_retransmit(Instant now);
   void refresh_timer(Instant now);  // keeps timer_ consistent with what is outstanding
   size_t unsent() const;            // bytes in the send buffer not yet sent
@@ -223,6 +231,9 @@ class Connection {
   std::optional<std::pair<Seq, Instant>> rtt_timing_;  // a segment being timed (no timestamps)
   unsigned retries_ = 0;                               // consecutive retransmission timeouts
   size_t extra_allowance_ = 0;  // bytes congestion control lets go beyond cwnd (limited transmit)
+  Seq high_rxt_;                // RFC 6675 HighRxt: the highest sequence retransmitted in recovery
+  bool tlp_pending_ = false;    // the retransmission timer is armed for a tail loss probe
+  std::optional<Instant> last_invalid_ack_;  // last ACK sent for a bare unacceptable segment
   Timer timer_ = timer::Idle{};
   bool keepalive_ = false;
   unsigned keepalive_sent_ = 0;

@@ -148,7 +148,15 @@ void Connection::input(const Repr& seg, std::span<const std::byte> payload, Inst
     if (!seg.flags.rst()) {
       if (state_ == State::TimeWait && seg.flags.fin())
         timer_ = timer::TimeWait{now + 2 * config_.msl};  // a retransmitted FIN: restart 2·MSL
-      send_ack(now, out);
+      // A bare out-of-window ACK is answered at most every 500 ms, so two confused ends cannot
+      // keep each other busy with ACKs forever (as Linux's tcp_invalid_ratelimit); segments with
+      // data or FIN are always answered, the peer needs that ACK to move on.
+      const bool bare = seg_len == 0;
+      if (!bare || !last_invalid_ack_ ||
+          now - *last_invalid_ack_ >= std::chrono::milliseconds(500)) {
+        if (bare) last_invalid_ack_ = now;
+        send_ack(now, out);
+      }
     }
     if (!zero_window_probe || !seg.flags.ack()) return;
     text_allowed = false;
@@ -302,8 +310,15 @@ bool Connection::process_ack(const Repr& seg, size_t payload_len, Instant now, S
   }
   const size_t flight_before = bytes_in_flight();
   const size_t old_wnd = snd_wnd_;
+  if (sack_enabled_ && !seg.options.sack.empty() && ack >= snd_una_) {
+    std::vector<std::pair<Seq, Seq>> blocks;
+    for (const auto& b : seg.options.sack)
+      blocks.emplace_back(Seq(b.left), Seq(b.right));
+    scoreboard_.update(ack, snd_max_, blocks);
+  }
   if (ack > snd_una_) {
     size_t acked = distance(snd_una_, ack);
+    tlp_pending_ = false;
     size_t data_acked = acked;
     if (snd_una_ == iss_) --data_acked;  // our SYN
     const bool fin_acked = fin_seq_ && ack > *fin_seq_;
@@ -327,7 +342,9 @@ bool Connection::process_ack(const Repr& seg, size_t payload_len, Instant now, S
       arm_retransmit(now);
     if (r.retransmit_first_unacked) {
       ++stats_.fast_retransmits;
-      retransmit_first(now, out);
+      recover(now, out);
+    } else if (cc_->in_recovery()) {
+      sack_recovery(now, out);
     }
     // Our FIN acknowledged: the closing states move on (RFC 9293 3.10.7.4, fifth check).
     if (fin_acked) {
@@ -347,12 +364,6 @@ bool Connection::process_ack(const Repr& seg, size_t payload_len, Instant now, S
       }
     }
   } else if (ack == snd_una_) {
-    if (sack_enabled_ && !seg.options.sack.empty()) {
-      std::vector<std::pair<Seq, Seq>> blocks;
-      for (const auto& b : seg.options.sack)
-        blocks.emplace_back(Seq(b.left), Seq(b.right));
-      scoreboard_.update(snd_una_, snd_max_, blocks);
-    }
     // RFC 5681 2: a duplicate ACK carries no data, no SYN/FIN, the same window, and arrives while
     // data is outstanding.
     const size_t wnd = size_t{seg.window} << snd_wscale_;
@@ -362,7 +373,10 @@ bool Connection::process_ack(const Repr& seg, size_t payload_len, Instant now, S
       if (r.may_send_new) extra_allowance_ = smss_;  // RFC 3042 limited transmit
       if (r.retransmit_first_unacked) {
         ++stats_.fast_retransmits;
-        retransmit_first(now, out);
+        high_rxt_ = snd_una_;
+        recover(now, out);
+      } else if (cc_->in_recovery()) {
+        sack_recovery(now, out);
       }
     }
   }

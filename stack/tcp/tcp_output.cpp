@@ -7,6 +7,7 @@
 #include <cerrno>
 
 #include "stack/tcp/connection.hpp"
+#include "stack/wire/ipv4.hpp"
 
 namespace tundra::tcp {
 
@@ -120,6 +121,9 @@ void Connection::send_segment(Seq seq, size_t len, bool fin, Instant now, Segmen
   // PSH on the segment that empties what we have to send (RFC 9293 3.9.1.2 leaves it to us).
   if (len > 0 && distance(snd_una_, seq + len) >= snd_buf_.size()) flags.set(Flag::Psh);
   Repr h = header(seq, flags, now);
+  // SACK blocks make the header longer than the MSS allowed for (RFC 6691: options come out of
+  // the MTU, not the MSS): a full-sized segment leaves them to the pure ACKs, so it still fits.
+  if (wire::ipv4::kMinHeaderLen + h.header_len() + len > mtu_) h.options.sack.clear();
   PacketBuffer payload = PacketBuffer::with_capacity(len);
   if (len > 0) {
     size_t offset = distance(snd_una_, seq);
@@ -186,9 +190,76 @@ void Connection::retransmit_first(Instant now, SegmentSink& out) {
   send_segment(snd_una_, len, fin, now, out, true);
 }
 
+bool Connection::sack_recovery(Instant now, SegmentSink& out) {
+  if (!sack_enabled_ || scoreboard_.sacked_bytes() == 0) return false;
+  // RFC 6675 4 (simplified): the pipe is what is in flight and not known to have arrived.
+  const size_t flight = distance(snd_una_, snd_max_);
+  size_t pipe = flight > scoreboard_.sacked_bytes() ? flight - scoreboard_.sacked_bytes() : 0;
+  Seq from = max(high_rxt_, snd_una_);
+  bool sent = false;
+  for (int guard = 0; guard < 256 && pipe < cc_->cwnd() + extra_allowance_; ++guard) {
+    const auto hole = scoreboard_.next_hole(from);
+    if (!hole) break;
+    // RFC 6675 6 (NextSeg rule 1): only holes that the SACKed data above them says are lost.
+    if (!scoreboard_.is_lost(hole->first, smss_)) break;
+    const size_t len = std::min(smss_, distance(hole->first, hole->second));
+    const size_t offset = distance(snd_una_, hole->first);
+    const size_t data_left = snd_buf_.size() > offset ? snd_buf_.size() - offset : 0;
+    const size_t n = std::min(len, data_left);
+    const bool fin = fin_seq_ && hole->first + n == *fin_seq_ && fin_outstanding();
+    if (n == 0 && !fin) break;
+    send_segment(hole->first, n, fin, now, out, true);
+    high_rxt_ = hole->first + n;
+    from = high_rxt_;
+    pipe += n;
+    sent = true;
+  }
+  return sent;
+}
+
+void Connection::recover(Instant now, SegmentSink& out) {
+  // With SACK, retransmit every hole known lost (RFC 6675); without, the first unacknowledged
+  // segment (RFC 5681 fast retransmit, RFC 6582 partial ACK).
+  if (!sack_recovery(now, out)) retransmit_first(now, out);
+}
+
+std::optional<Duration> Connection::probe_timeout() const {
+  // RFC 8985 7.2: PTO = 2·SRTT, plus the peer's worst delayed ACK when one segment is in flight.
+  const auto srtt = rtt_.srtt();
+  if (!srtt) return std::nullopt;
+  Duration pto = 2 * *srtt;
+  if (distance(snd_una_, snd_max_) <= smss_) pto += std::chrono::milliseconds(200);
+  pto = std::max<Duration>(pto, std::chrono::milliseconds(10));
+  if (pto >= rtt_.rto()) return std::nullopt;
+  return pto;
+}
+
+void Connection::send_tail_loss_probe(Instant now, SegmentSink& out) {
+  // RFC 8985 7.3: new data if the windows allow, else the last segment sent again; either way the
+  // peer's ACK (with SACK) shows what was lost and recovery starts without waiting for the RTO.
+  const uint64_t before = stats_.segments_out;
+  if (unsent() > 0 && snd_wnd_ > bytes_in_flight()) {
+    const size_t len = std::min({unsent(), smss_, snd_wnd_ - bytes_in_flight()});
+    send_segment(snd_nxt_, len, false, now, out, false);
+    snd_nxt_ += len;
+    snd_max_ = max(snd_max_, snd_nxt_);
+  }
+  if (stats_.segments_out == before) {
+    size_t data_out = distance(snd_una_, snd_max_);
+    if (fin_outstanding() && snd_max_ > *fin_seq_) --data_out;
+    const size_t len = std::min({smss_, data_out, snd_buf_.size()});
+    const Seq seq = snd_una_ + (data_out - len);
+    const bool fin = fin_outstanding() && seq + len == *fin_seq_;
+    if (len > 0 || fin) send_segment(seq, len, fin, now, out, true);
+  }
+}
+
 void Connection::send_ack(Instant now, SegmentSink& out) {
   if (state_ == State::Closed || state_ == State::Listen || state_ == State::SynSent) return;
-  Repr h = header(snd_nxt_, Flags(Flag::Ack), now);
+  // The highest sequence number sent, not SND.NXT: after a timeout rewinds SND.NXT the peer may
+  // already hold data up to SND.MAX and would find an ACK numbered below it unacceptable (and
+  // answer with an ACK of its own: an ACK war).
+  Repr h = header(snd_max_, Flags(Flag::Ack), now);
   ++stats_.segments_out;
   out.send(tuple_, OutSegment{h, PacketBuffer::with_capacity(0)}, now);
 }
@@ -204,7 +275,10 @@ void Connection::send_rst(Seq seq, Instant now, SegmentSink& out) {
 }
 
 void Connection::arm_retransmit(Instant now) {
-  timer_ = timer::Retransmit{now + rtt_.rto()};
+  // RFC 8985 7.2: in the open state, with data in flight, a tail loss probe comes first.
+  const auto pto = synchronized(state_) && !cc_->in_recovery() ? probe_timeout() : std::nullopt;
+  tlp_pending_ = pto.has_value() && retries_ == 0;
+  timer_ = timer::Retransmit{now + (tlp_pending_ ? *pto : rtt_.rto())};
 }
 
 void Connection::refresh_timer(Instant now) {

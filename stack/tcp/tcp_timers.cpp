@@ -14,7 +14,12 @@ void Connection::on_timer(Instant now, SegmentSink& out) {
     ack_deadline_.reset();
     ack_now_ = true;
   }
-  if (const auto* t = std::get_if<timer::Retransmit>(&timer_); t && t->at <= now) {
+  const auto* rt = std::get_if<timer::Retransmit>(&timer_);
+  if (rt && rt->at <= now && tlp_pending_) {
+    tlp_pending_ = false;
+    send_tail_loss_probe(now, out);
+    timer_ = timer::Retransmit{now + rtt_.rto()};
+  } else if (rt && rt->at <= now) {
     on_retransmit_timeout(now, out);
   } else if (const auto* p = std::get_if<timer::Persist>(&timer_); p && p->at <= now) {
     on_persist_timeout(now, out);

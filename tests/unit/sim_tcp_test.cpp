@@ -112,6 +112,20 @@ Result transfer(uint64_t bytes, netif::FaultDirection faults, uint64_t seed,
   }
   Result r;
   r.simulated = clock.now() - start;
+  if (expect_complete && (sa.received != bytes || sb.received != bytes)) {
+    for (Side* s : {&sa, &sb}) {
+      const tcp::Connection* conn = s->stack->tcp().find(s->conn);
+      if (!conn) continue;
+      std::cout << "side " << s->id << ": " << tcp::to_string(conn->state()) << " sent " << s->sent
+                << " received " << s->received << " snd.una " << conn->snd_una().value()
+                << " snd.nxt " << conn->snd_nxt().value() << " snd.wnd " << conn->snd_wnd()
+                << " rcv.nxt " << conn->rcv_nxt().value() << " rcv.wnd " << conn->rcv_wnd()
+                << " cwnd " << conn->congestion().cwnd() << " queued " << conn->send_queued()
+                << " timer " << conn->timer().index() << " poll_at "
+                << (conn->poll_at() ? conn->poll_at()->to_string() : "-") << " now "
+                << clock.now().to_string() << "\n";
+    }
+  }
   if (expect_complete) {
     EXPECT_EQ(sa.received, bytes);
     EXPECT_EQ(sb.received, bytes);

@@ -256,6 +256,31 @@ TEST_F(ConnFixture, OutOfOrderIsAckedAtOnceWithSackAndTheGapFillsIn) {
   EXPECT_EQ(Bytes(got.begin(), got.begin() + 200), Bytes(data.begin(), data.begin() + 200));
 }
 
+TEST_F(ConnFixture, FullSizedSegmentsFitTheMtuEvenWithSackBlocksToReport) {
+  // RFC 6691: options come out of the MTU. Holding out-of-order data (so SACK blocks are due),
+  // a full-sized data segment must still fit in 1500 bytes with its headers.
+  config.sack = true;
+  config.timestamps = true;
+  conn = std::make_unique<Connection>(config, kTuple, Seq(kIss), 1500);
+  conn->open(clock.now(), out);
+  out.take();
+  Repr synack = seg(flags({Flag::Syn, Flag::Ack}), 0, 1);
+  synack.options.mss = 1460;
+  synack.options.sack_permitted = true;
+  synack.options.timestamps = wire::tcp::Timestamps{1, 0};
+  input(synack);
+  Repr ooo = seg(flags({Flag::Ack}), 3001, 1);
+  ooo.options.timestamps = wire::tcp::Timestamps{2, 0};
+  input(ooo, pattern(100));
+  ooo.seq = kIrs + 5001;
+  input(ooo, pattern(100));
+  send_app(pattern(1460 * 4));
+  auto r = flush();
+  ASSERT_FALSE(r.empty());
+  for (const auto& s : r)
+    EXPECT_LE(20 + s.h.header_len() + s.payload.size(), 1500u);
+}
+
 TEST_F(ConnFixture, SendsWithinThePeersWindowAndNagleHoldsTheTail) {
   established();
   send_app(pattern(3000));
