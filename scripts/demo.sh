@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's main command: sets up, builds, and shows tundra at work on a real TUN device. In a
 # network namespace of its own it starts tundra-echo on tun0 (10.0.0.2, the kernel side 10.0.0.1),
-# pings it at 56 and 3000 bytes (fragmented both ways), sends UDP echoes from a kernel socket,
+# pings it at 56 and 3000 bytes (fragmented both ways), sends UDP and TCP echoes from kernel sockets,
 # shows the packet capture and tundra's counters, then removes everything it made.
 #   scripts/demo.sh [--loss P] [--corrupt P] [--delay MS] …   (fault options go to tundra-echo)
 set -euo pipefail
@@ -59,6 +59,26 @@ for msg in [b"hello, tundra", b"x" * 4000]:
         print(f"sent {len(msg)} bytes, got {len(data)} back from {peer[0]}:{peer[1]}, identical: {data == msg}")
     except socket.timeout:
         print(f"sent {len(msg)} bytes, no answer within 2 s")
+PY
+
+say "TCP echo on port 7 and chargen (RFC 864) on port 19, from kernel sockets"
+ip netns exec "$NS" python3 - <<'PY' || true
+import hashlib, os, socket, time
+data = os.urandom(1000)
+
+with socket.create_connection(("10.0.0.2", 7), timeout=5) as s:
+    local = s.getsockname()
+    s.sendall(data[:1000])
+    s.shutdown(socket.SHUT_WR)
+    back = b""
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        back += b
+print(f"connection {local[0]}:{local[1]} -> 10.0.0.2:7: sent 1000 bytes, got {len(back)} back, identical: {back == data[:1000]}")
+with socket.create_connection(("10.0.0.2", 19), timeout=5) as s:
+    print("chargen says:", s.recv(74).decode().rstrip())
 PY
 
 say "The capture (what a Wireshark user would see: tcpdump -r on the --pcap file)"
