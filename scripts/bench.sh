@@ -5,30 +5,35 @@
 #   scripts/bench.sh [--quick]
 # Measured now: ICMP echo round trips with `ping -f` (flood: the next request as soon as the reply
 # is back) at 56, 1400 and 3000 bytes (3000 is fragmented both ways), tundra over TUN against the
-# kernel answering over a veth pair. TCP and HTTP figures join as those issues land.
+# kernel answering over a veth pair; one bulk TCP flow each way between tundra and the kernel
+# (python sending to tundra-echo's discard port 9, python reading from its chargen port 19) against
+# the same python transfers between two kernel namespaces over the veth pair. HTTP joins later.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "$(id -u)" = 0 ] || { echo "bench.sh: error: run as root (it makes namespaces and devices)" >&2; exit 2; }
 
 count=20000
 runs=3
-[ "${1:-}" = "--quick" ] && { count=3000; runs=1; }
+tcp_mib=256
+[ "${1:-}" = "--quick" ] && { count=3000; runs=1; tcp_mib=64; }
 [ $# -le 1 ] && { [ $# -eq 0 ] || [ "$1" = "--quick" ]; } || { echo "bench.sh: error: usage: scripts/bench.sh [--quick]" >&2; exit 2; }
 
 scripts/build.sh >/dev/null
 
 ID="$$"
 NS_T="tundra-bench-t-$ID"; NS_A="tundra-bench-a-$ID"; NS_B="tundra-bench-b-$ID"
-PID=""
+PID=""; SRV_PID=""; TMP=$(mktemp -d)
 cleanup() {
   [ -n "$PID" ] && kill -TERM "$PID" 2>/dev/null && wait "$PID" 2>/dev/null || true
+  [ -n "$SRV_PID" ] && kill -TERM "$SRV_PID" 2>/dev/null && wait "$SRV_PID" 2>/dev/null || true
+  rm -rf "$TMP"
   for ns in "$NS_T" "$NS_A" "$NS_B"; do ip netns del "$ns" 2>/dev/null || true; done
 }
 trap cleanup EXIT
 
 # tundra: tundra-echo on a TUN device in its namespace.
 ip netns add "$NS_T"; ip -n "$NS_T" link set lo up
-log=$(mktemp)
+log=$TMP/tundra-echo.log
 ip netns exec "$NS_T" build/bin/tundra-echo --tun tun0 >"$log" 2>&1 &
 PID=$!
 for _ in $(seq 100); do grep -q "Ctrl-C stops" "$log" && break; sleep 0.05; done
@@ -67,4 +72,85 @@ for size in 56 1400 3000; do
   ta=$(printf '%s\n' "${t_rtt[@]}" | median); va=$(printf '%s\n' "${v_rtt[@]}" | median)
   printf '%-34s %11s /s %11s /s %8s\n' "  ${size} B: echoes per second" "$tr" "$vr" "$(awk -v a="$tr" -v b="$vr" 'BEGIN { printf "%.2f", a / b }')"
   printf '%-34s %11s us %11s us %8s\n' "  ${size} B: mean round trip" "$ta" "$va" "$(awk -v a="$ta" -v b="$va" 'BEGIN { printf "%.2f", a / b }')"
+done
+
+# Bulk TCP. The client: "send" writes N bytes, shuts down and waits for the receiver's FIN (so the
+# time covers every byte arriving); "recv" reads N bytes. Prints Gbit/s.
+cat >"$TMP/client.py" <<'PY'
+import socket, sys, time
+mode, addr, port, n = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+block = bytes(range(256)) * 4096  # 1 MiB
+start = time.perf_counter()
+with socket.create_connection((addr, port), timeout=30) as s:
+    if mode == "send":
+        left = n
+        while left:
+            k = min(left, len(block))
+            s.sendall(block[:k])
+            left -= k
+        s.shutdown(socket.SHUT_WR)
+        while s.recv(65536):
+            pass
+    else:
+        left = n
+        while left > 0:
+            b = s.recv(min(left, 1 << 20))
+            if not b:
+                sys.exit("stream ended early")
+            left -= len(b)
+print(f"{n * 8 / (time.perf_counter() - start) / 1e9:.3f}")
+PY
+# The reference's servers, as tundra-echo's: discard (read to the end, then close) and a source
+# that sends until the client goes away.
+cat >"$TMP/server.py" <<'PY'
+import socket, sys, threading
+def serve(port, handle):
+    srv = socket.socket()
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind((sys.argv[1], port))
+    srv.listen(8)
+    while True:
+        c, _ = srv.accept()
+        threading.Thread(target=handle, args=(c,), daemon=True).start()
+def discard(c):
+    with c:
+        while c.recv(1 << 20):
+            pass
+def source(c):
+    block = bytes(range(256)) * 4096
+    with c:
+        try:
+            while True:
+                c.sendall(block)
+        except OSError:
+            pass
+threading.Thread(target=serve, args=(9, discard), daemon=True).start()
+serve(19, source)
+PY
+ip netns exec "$NS_B" python3 "$TMP/server.py" 10.9.0.2 >"$TMP/server.log" 2>&1 &
+SRV_PID=$!
+for _ in $(seq 100); do
+  [ "$(ip netns exec "$NS_B" ss -Hltn | grep -cE ':(9|19) ')" = 2 ] && break; sleep 0.05
+done
+[ "$(ip netns exec "$NS_B" ss -Hltn | grep -cE ':(9|19) ')" = 2 ] || { cat "$TMP/server.log"; exit 1; }
+
+# One transfer, bounded; prints Gbit/s, or 0 when it failed or ran out of time.
+transfer() {
+  local ns=$1 mode=$2 addr=$3 port=$4
+  timeout 120 ip netns exec "$ns" python3 "$TMP/client.py" "$mode" "$addr" "$port" \
+    $((tcp_mib << 20)) 2>/dev/null || echo 0
+}
+
+echo
+printf '%-34s %14s %14s %8s\n' "TCP bulk, ${tcp_mib} MiB, median of $runs" "tundra" "veth (kernel)" "ratio"
+for dir in "kernel -> tundra:send:9" "tundra -> kernel:recv:19"; do
+  IFS=: read -r label mode port <<<"$dir"
+  t=(); v=()
+  for _ in $(seq "$runs"); do
+    t+=("$(transfer "$NS_T" "$mode" 10.0.0.2 "$port")")
+    v+=("$(transfer "$NS_A" "$mode" 10.9.0.2 "$port")")
+  done
+  tm=$(printf '%s\n' "${t[@]}" | median); vm=$(printf '%s\n' "${v[@]}" | median)
+  printf '%-34s %7s Gbit/s %7s Gbit/s %8s\n' "  $label" "$tm" "$vm" \
+    "$(awk -v a="$tm" -v b="$vm" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
 done

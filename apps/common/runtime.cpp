@@ -39,7 +39,7 @@ std::unique_ptr<netif::Link> wrap_link(std::unique_ptr<netif::Link> device, cons
   return std::make_unique<netif::Tracer>(std::move(link));
 }
 
-Runtime::Runtime(const CommonOptions& o) {
+Runtime::Runtime(const CommonOptions& o, const ConfigureStack& configure) {
   netif::TunConfig tc;
   tc.name = o.tun;
   tc.mtu = o.mtu;
@@ -51,6 +51,7 @@ Runtime::Runtime(const CommonOptions& o) {
   sc.ipv4.address = o.addr;
   sc.ipv4.gateway = o.gateway;
   sc.seed = std::random_device{}();
+  if (configure) configure(sc);
   stack_ = std::make_unique<Stack>(*link_, sc);
   loop_ = std::make_unique<EventLoop>(clock_, *stack_);
   sockets_ = std::make_unique<sock::SocketApi>(*loop_);

@@ -3,6 +3,7 @@
 // thread with the real clock, and the socket facade; prints counters on SIGUSR1 and at exit.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -23,8 +24,12 @@ std::unique_ptr<netif::Link> wrap_link(std::unique_ptr<netif::Link> device, cons
 
 class Runtime {
  public:
+  // Lets a program change the stack's configuration (TCP knobs, say) after the shared options
+  // have filled it in and before the stack is built.
+  using ConfigureStack = std::function<void(StackConfig&)>;
+
   // Opens the device and builds everything; throws std::runtime_error with a one-line reason.
-  explicit Runtime(const CommonOptions& o);
+  explicit Runtime(const CommonOptions& o, const ConfigureStack& configure = {});
   ~Runtime();
 
   // Starts the event loop's thread. Call after blocking signals (block_signals()).

@@ -126,7 +126,13 @@ ssize_t SocketApi::stream_send(Lock& lock, int fd, std::span<const std::byte> da
     if (!d) return sent ? static_cast<ssize_t>(sent) : fail(EBADF);
     tcp::Connection* c = tcp().find(id);
     if (!c) return fail(EPIPE);
-    if (const int e = c->take_error()) return sent ? static_cast<ssize_t>(sent) : fail(e);
+    // A pending error (RST, time-out) is reported by the call that returns no data: after a
+    // partial send it stays pending for the next call, as Linux keeps sk_err, so that a reset
+    // is not swallowed by a short count.
+    if (c->error() != 0) {
+      if (sent) return static_cast<ssize_t>(sent);
+      if (const int e = c->take_error()) return fail(e);
+    }
     const State st = c->state();
     if (d->shut_wr || st == State::Closed ||
         (!sent && !(st == State::Established || st == State::CloseWait || st == State::SynSent ||
@@ -174,7 +180,10 @@ ssize_t SocketApi::stream_recv(Lock& lock, int fd, std::span<std::byte> buf, int
         loop_.wake();
       }
       if (got == buf.size() || (got > 0 && !wait_all)) return static_cast<ssize_t>(got);
-      if (const int e = c->take_error()) return got ? static_cast<ssize_t>(got) : fail(e);
+      if (c->error() != 0) {  // as in send: a short count leaves the error pending
+        if (got) return static_cast<ssize_t>(got);
+        if (const int e = c->take_error()) return fail(e);
+      }
       if (c->at_eof() || c->state() == State::Closed || d->shut_rd)
         return static_cast<ssize_t>(got);
       if (nonblocking) return got ? static_cast<ssize_t>(got) : fail(EAGAIN);
