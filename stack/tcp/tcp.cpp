@@ -352,6 +352,11 @@ void Tcp::remove(ConnId id) {
   Entry& e = *it->second;
   if (e.scheduled) timers_.erase({*e.scheduled, id});
   if (auto d = demux_.find(e.conn.tuple()); d != demux_.end() && d->second == id) demux_.erase(d);
+  if (e.conn.time_wait_since()) {
+    // Usually the oldest entry, so this finds it at once.
+    if (auto t = std::find(time_wait_.begin(), time_wait_.end(), id); t != time_wait_.end())
+      time_wait_.erase(t);
+  }
   if (e.listener) {
     auto lit = listeners_.find(*e.listener);
     if (lit != listeners_.end()) {

@@ -1,0 +1,134 @@
+// The TCP layer on a Stack: resets for segments to no connection (RFC 9293 3.10.7.1), LISTEN's
+// rules (3.10.7.2), one connection per 4-tuple, and the cap on TIME-WAIT entries.
+#include <gtest/gtest.h>
+
+#include <cerrno>
+
+#include "stack/stack.hpp"
+#include "support/packets.hpp"
+
+namespace tundra::test {
+namespace {
+
+using wire::tcp::Flag;
+using wire::tcp::Flags;
+
+const ipv4::Address kUs(10, 0, 0, 2), kPeer(10, 0, 0, 1);
+
+class TcpLayer : public ::testing::Test {
+ protected:
+  TcpLayer() : stack(link, config()) {}
+  static StackConfig config() {
+    StackConfig c;
+    c.ipv4.address = ipv4::Cidr{kUs, 24};
+    c.seed = 9;
+    c.tcp.max_time_wait = 3;
+    c.tcp.msl = std::chrono::seconds(1);
+    return c;
+  }
+  Bytes segment(wire::tcp::Repr r, const Bytes& payload = {}) {
+    r.payload_len = payload.size();
+    Bytes seg(r.header_len() + payload.size());
+    std::copy(payload.begin(), payload.end(), seg.begin() + long(r.header_len()));
+    r.emit(seg, kPeer, kUs);
+    return ip_datagram(ip_header(kPeer, kUs, ipv4::Protocol::Tcp), seg);
+  }
+  std::vector<wire::tcp::Repr> send(Bytes d) {
+    link.inject(std::move(d));
+    stack.poll(clock.now());
+    std::vector<wire::tcp::Repr> out;
+    for (auto& s : link.take_sent()) {
+      auto r = wire::tcp::Repr::parse(std::span(s).subspan(20), kUs, kPeer);
+      EXPECT_TRUE(r.ok());
+      if (r) out.push_back(*r);
+    }
+    return out;
+  }
+  wire::tcp::Repr tcp(uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, Flags f) {
+    wire::tcp::Repr r{};
+    r.src_port = sport;
+    r.dst_port = dport;
+    r.seq = seq;
+    r.ack = ack;
+    r.flags = f;
+    r.window = 65535;
+    return r;
+  }
+
+  SimClock clock;
+  CaptureLink link;
+  Stack stack;
+};
+
+TEST_F(TcpLayer, ClosedPortWithoutAckGetsRstAck) {
+  auto r = send(segment(tcp(40000, 81, 1000, 0, Flags(Flag::Syn)), pattern(5)));
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].flags, Flags(Flag::Rst) | Flags(Flag::Ack));
+  EXPECT_EQ(r[0].seq, 0u);
+  EXPECT_EQ(r[0].ack, 1000u + 5 + 1);  // SEG.SEQ + SEG.LEN, the SYN counted
+  EXPECT_EQ(stack.tcp().counters().no_connection, 1u);
+}
+
+TEST_F(TcpLayer, ClosedPortWithAckGetsRstAtTheirAck) {
+  auto r = send(segment(tcp(40000, 81, 1000, 777, Flags(Flag::Ack))));
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].flags, Flags(Flag::Rst));
+  EXPECT_EQ(r[0].seq, 777u);
+}
+
+TEST_F(TcpLayer, ResetIsNeverAnsweredWithReset) {
+  EXPECT_TRUE(send(segment(tcp(40000, 81, 1000, 0, Flags(Flag::Rst)))).empty());
+}
+
+TEST_F(TcpLayer, ListenAnswersSynAndResetsStrayAcks) {
+  ASSERT_TRUE(stack.tcp().listen(tcp::Endpoint{{}, 80}, 4).ok());
+  auto r = send(segment(tcp(40000, 80, 1000, 555, Flags(Flag::Ack))));
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].flags, Flags(Flag::Rst));
+  EXPECT_EQ(r[0].seq, 555u);
+  r = send(segment(tcp(40000, 80, 1000, 0, Flags(Flag::Syn))));
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].flags, Flags(Flag::Syn) | Flags(Flag::Ack));
+  EXPECT_EQ(r[0].ack, 1001u);
+  EXPECT_EQ(stack.tcp().listen(tcp::Endpoint{{}, 80}, 4).error(), EADDRINUSE);
+}
+
+TEST_F(TcpLayer, OneConnectionPerFourTuple) {
+  auto a = stack.tcp().connect(tcp::Endpoint{kUs, 5000}, tcp::Endpoint{kPeer, 80}, clock.now());
+  ASSERT_TRUE(a.ok());
+  auto b = stack.tcp().connect(tcp::Endpoint{kUs, 5000}, tcp::Endpoint{kPeer, 80}, clock.now());
+  ASSERT_FALSE(b.ok());
+  EXPECT_EQ(b.error(), EADDRINUSE);
+  // The same local port to another peer port is another 4-tuple.
+  EXPECT_TRUE(
+      stack.tcp().connect(tcp::Endpoint{kUs, 5000}, tcp::Endpoint{kPeer, 81}, clock.now()).ok());
+}
+
+TEST_F(TcpLayer, TimeWaitEntriesAreCapped) {
+  // Four connections closed actively, each into TIME-WAIT; the cap of 3 recycles the oldest.
+  for (uint16_t i = 0; i < 4; ++i) {
+    auto id = stack.tcp().connect(tcp::Endpoint{kUs, uint16_t(6000 + i)}, tcp::Endpoint{kPeer, 80},
+                                  clock.now());
+    ASSERT_TRUE(id.ok());
+    stack.poll(clock.now());
+    auto syn = link.take_sent();
+    ASSERT_EQ(syn.size(), 1u);
+    auto s = wire::tcp::Repr::parse(std::span(syn[0]).subspan(20), kUs, kPeer);
+    const uint32_t iss = s->seq;
+    send(segment(tcp(80, uint16_t(6000 + i), 9000, iss + 1, Flags(Flag::Syn) | Flags(Flag::Ack))));
+    stack.tcp().release(*id, false, clock.now());  // FIN
+    stack.poll(clock.now());
+    link.take_sent();
+    send(segment(tcp(80, uint16_t(6000 + i), 9001, iss + 2, Flags(Flag::Fin) | Flags(Flag::Ack))));
+    EXPECT_LE(stack.tcp().time_wait_count(), 3u);
+  }
+  EXPECT_EQ(stack.tcp().counters().time_wait_recycled, 1u);
+  // 2·MSL later everything is gone.
+  clock.advance(std::chrono::seconds(3));
+  stack.poll(clock.now());
+  EXPECT_EQ(stack.tcp().connection_count(), 0u);
+  EXPECT_EQ(stack.tcp().time_wait_count(), 0u);
+}
+
+}  // namespace
+}  // namespace tundra::test
