@@ -5,7 +5,8 @@
 source "$(dirname "$0")/lib.sh"
 interop_init tcp_echo "$@"
 
-start_tundra tundra-echo --tun tun0
+cap="$WORK/echo.pcap"
+start_tundra tundra-echo --tun tun0 --pcap "$cap"
 
 in_ns timeout 120 python3 - <<'PY' || fail "python client failed"
 import os, socket, sys, threading
@@ -71,3 +72,10 @@ stop_pid "$TUNDRA_PID"
 opens=$(counter "$TUNDRA_LOG" "passive connection openings")
 [ "$opens" -ge 122 ] || fail "passive openings: $opens, expected at least 122"
 pass "tundra counted $opens passive openings"
+if command -v tshark >/dev/null; then
+  # A clean link: the capture must read without lost segments or bad checksums.
+  bad=$(tshark -r "$cap" -o tcp.check_checksum:TRUE \
+    -Y "tcp.analysis.lost_segment || tcp.checksum.status == 0 || ip.checksum.status == 0" 2>/dev/null | wc -l)
+  [ "$bad" = 0 ] || fail "tshark flags $bad segments (lost or bad checksum) in a clean capture"
+  pass "tshark: the capture reads clean (no lost segments, no bad checksums)"
+fi
