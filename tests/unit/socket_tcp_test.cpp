@@ -1,0 +1,199 @@
+// The facade's stream sockets against a peer played by the test (segments injected on a
+// CaptureLink): non-blocking connect and poll, SO_ERROR after a refusal, and the errno of every
+// call made in the wrong state, as the kernel gives them.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/tcp.h>
+
+#include "stack/loop/event_loop.hpp"
+#include "stack/socket/socket_api.hpp"
+#include "stack/stack.hpp"
+#include "support/packets.hpp"
+
+namespace tundra::test {
+namespace {
+
+using wire::tcp::Flag;
+using wire::tcp::Flags;
+
+const ipv4::Address kUs(10, 0, 0, 2), kPeer(10, 0, 0, 1);
+
+sockaddr_in sin(ipv4::Address a, uint16_t port) {
+  sockaddr_in s{};
+  s.sin_family = AF_INET;
+  s.sin_port = htons(port);
+  s.sin_addr.s_addr = htonl(a.value());
+  return s;
+}
+sockaddr* sa(sockaddr_in& s) {
+  return reinterpret_cast<sockaddr*>(&s);
+}
+
+class StreamFixture : public ::testing::Test {
+ protected:
+  StreamFixture() : stack(link, config()), loop(clock, stack), api(loop) {}
+  static StackConfig config() {
+    StackConfig c;
+    c.ipv4.address = ipv4::Cidr{kUs, 24};
+    c.seed = 5;
+    c.tcp.timestamps = false;
+    return c;
+  }
+  void round() { loop.run_once(Duration(0)); }
+  // The segments tundra sent since the last call.
+  std::vector<wire::tcp::Repr> sent() {
+    std::vector<wire::tcp::Repr> out;
+    for (auto& d : link.take_sent()) {
+      auto r = wire::tcp::Repr::parse(std::span(d).subspan(20), kUs, kPeer);
+      if (r) out.push_back(*r);
+    }
+    return out;
+  }
+  void inject(wire::tcp::Repr r) {
+    Bytes seg(r.header_len());
+    r.emit(seg, kPeer, kUs);
+    link.inject(ip_datagram(ip_header(kPeer, kUs, ipv4::Protocol::Tcp), seg));
+  }
+  wire::tcp::Repr reply_to(const wire::tcp::Repr& syn, Flags f) {
+    wire::tcp::Repr r{};
+    r.src_port = syn.dst_port;
+    r.dst_port = syn.src_port;
+    r.seq = 7000;
+    r.ack = syn.seq + 1;
+    r.flags = f;
+    r.window = 65535;
+    r.options.mss = 1460;
+    return r;
+  }
+
+  SimClock clock;
+  CaptureLink link;
+  Stack stack;
+  EventLoop loop;
+  sock::SocketApi api;
+};
+
+TEST_F(StreamFixture, NonBlockingConnectThenPollThenEstablished) {
+  const int fd = api.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  auto to = sin(kPeer, 80);
+  ASSERT_EQ(api.connect(fd, sa(to), sizeof to), -1);
+  EXPECT_EQ(errno, EINPROGRESS);
+  EXPECT_EQ(api.connect(fd, sa(to), sizeof to), -1);
+  EXPECT_EQ(errno, EALREADY);
+  auto syn = sent();
+  ASSERT_EQ(syn.size(), 1u);
+  EXPECT_TRUE(syn[0].flags.syn());
+  pollfd p{fd, POLLOUT, 0};
+  EXPECT_EQ(api.poll(&p, 1, 0), 0);  // not yet
+  inject(reply_to(syn[0], Flags(Flag::Syn) | Flags(Flag::Ack)));
+  round();
+  EXPECT_EQ(api.poll(&p, 1, 0), 1);
+  EXPECT_TRUE(p.revents & POLLOUT);
+  int err = -1;
+  socklen_t len = sizeof err;
+  ASSERT_EQ(api.getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len), 0);
+  EXPECT_EQ(err, 0);
+  sockaddr_in peer{};
+  len = sizeof peer;
+  ASSERT_EQ(api.getpeername(fd, sa(peer), &len), 0);
+  EXPECT_EQ(ntohs(peer.sin_port), 80);
+  EXPECT_EQ(api.connect(fd, sa(to), sizeof to), -1);
+  EXPECT_EQ(errno, EISCONN);
+  const Bytes msg = bytes_of("GET /");
+  EXPECT_EQ(api.send(fd, msg.data(), msg.size(), 0), 5);
+  round();
+  auto data = sent();
+  ASSERT_FALSE(data.empty());
+  EXPECT_EQ(data.back().payload_len, 5u);
+}
+
+TEST_F(StreamFixture, RefusedConnectShowsInSoError) {
+  const int fd = api.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  auto to = sin(kPeer, 81);
+  ASSERT_EQ(api.connect(fd, sa(to), sizeof to), -1);
+  auto syn = sent();
+  ASSERT_EQ(syn.size(), 1u);
+  inject(reply_to(syn[0], Flags(Flag::Rst) | Flags(Flag::Ack)));
+  round();
+  pollfd p{fd, POLLOUT, 0};
+  EXPECT_EQ(api.poll(&p, 1, 0), 1);
+  EXPECT_TRUE(p.revents & (POLLERR | POLLHUP));
+  int err = 0;
+  socklen_t len = sizeof err;
+  ASSERT_EQ(api.getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len), 0);
+  EXPECT_EQ(err, ECONNREFUSED);
+}
+
+TEST_F(StreamFixture, CallsInTheWrongStateGiveTheKernelsErrno) {
+  const int fd = api.socket(AF_INET, SOCK_STREAM, 0);
+  char buf[4];
+  EXPECT_EQ(api.recv(fd, buf, sizeof buf, 0), -1);
+  EXPECT_EQ(errno, ENOTCONN);
+  EXPECT_EQ(api.send(fd, buf, sizeof buf, 0), -1);
+  EXPECT_EQ(errno, EPIPE);
+  sockaddr_in a{};
+  socklen_t len = sizeof a;
+  EXPECT_EQ(api.getpeername(fd, sa(a), &len), -1);
+  EXPECT_EQ(errno, ENOTCONN);
+  EXPECT_EQ(api.shutdown(fd, SHUT_WR), -1);
+  EXPECT_EQ(errno, ENOTCONN);
+  EXPECT_EQ(api.accept(fd, nullptr, nullptr), -1);
+  EXPECT_EQ(errno, EINVAL);
+  const int u = api.socket(AF_INET, SOCK_DGRAM, 0);
+  EXPECT_EQ(api.listen(u, 5), -1);
+  EXPECT_EQ(errno, EOPNOTSUPP);
+  EXPECT_EQ(api.listen(99, 5), -1);
+  EXPECT_EQ(errno, EBADF);
+}
+
+TEST_F(StreamFixture, BindConflictsAndListenerAccept) {
+  const int a = api.socket(AF_INET, SOCK_STREAM, 0);
+  const int b = api.socket(AF_INET, SOCK_STREAM, 0);
+  auto addr = sin(ipv4::Address{}, 8080);
+  ASSERT_EQ(api.bind(a, sa(addr), sizeof addr), 0);
+  EXPECT_EQ(api.bind(b, sa(addr), sizeof addr), -1);
+  EXPECT_EQ(errno, EADDRINUSE);
+  ASSERT_EQ(api.listen(a, 4), 0);
+  ASSERT_EQ(api.fcntl(a, F_SETFL, O_NONBLOCK), 0);
+  EXPECT_EQ(api.accept(a, nullptr, nullptr), -1);
+  EXPECT_EQ(errno, EAGAIN);
+  // A handshake from the peer: SYN, our SYN-ACK, the ACK; then accept() has it.
+  wire::tcp::Repr syn{};
+  syn.src_port = 40000;
+  syn.dst_port = 8080;
+  syn.seq = 100;
+  syn.flags = Flags(Flag::Syn);
+  syn.window = 65535;
+  inject(syn);
+  round();
+  auto sa_ = sent();
+  ASSERT_EQ(sa_.size(), 1u);
+  wire::tcp::Repr ack{};
+  ack.src_port = 40000;
+  ack.dst_port = 8080;
+  ack.seq = 101;
+  ack.ack = sa_[0].seq + 1;
+  ack.flags = Flags(Flag::Ack);
+  ack.window = 65535;
+  inject(ack);
+  round();
+  pollfd p{a, POLLIN, 0};
+  EXPECT_EQ(api.poll(&p, 1, 0), 1);
+  sockaddr_in from{};
+  socklen_t len = sizeof from;
+  const int c = api.accept(a, sa(from), &len);
+  ASSERT_GE(c, 0);
+  EXPECT_EQ(ntohs(from.sin_port), 40000);
+  int one = 1;
+  ASSERT_EQ(api.setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one), 0);
+  int v = 0;
+  len = sizeof v;
+  ASSERT_EQ(api.getsockopt(c, IPPROTO_TCP, TCP_NODELAY, &v, &len), 0);
+  EXPECT_EQ(v, 1);
+  EXPECT_EQ(api.close(c), 0);
+  EXPECT_EQ(api.close(c), -1);
+  EXPECT_EQ(errno, EBADF);
+}
+
+}  // namespace
+}  // namespace tundra::test
