@@ -7,6 +7,8 @@ packages=(
   # build
   cmake g++ make libboost-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libcli11-dev
   clang-format
+  # fuzzing (scripts/test.sh): clang with libFuzzer and the sanitizer runtimes
+  clang-14 libclang-rt-14-dev
   # run and test
   iproute2 iputils-ping tcpdump tshark python3 procps
 )

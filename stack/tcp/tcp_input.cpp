@@ -191,11 +191,6 @@ void Connection::input(const Repr& seg, std::span<const std::byte> payload, Inst
     return;
   }
 
-  // RFC 7323 4.3: remember the timestamp of the segment that covers the last ACK we sent.
-  if (ts_enabled_ && seg.options.timestamps && seq <= last_ack_sent_ &&
-      static_cast<int32_t>(seg.options.timestamps->tsval - ts_recent_) >= 0)
-    ts_recent_ = seg.options.timestamps->tsval;
-
   // Fifth: the ACK field.
   if (!seg.flags.ack()) return;
   if (state_ == State::SynReceived) {
@@ -308,6 +303,13 @@ bool Connection::process_ack(const Repr& seg, size_t payload_len, Instant now, S
     send_ack(now, out);
     return false;
   }
+  // RFC 7323 4.3: remember the timestamp of the segment that covers the last ACK we sent. Only
+  // here, once the ACK is known acceptable: a blind injection dropped for its ACK (RFC 5961 5)
+  // must not move TS.Recent, or PAWS would drop the peer's genuine segments from then on.
+  const Seq seq(seg.seq);
+  if (ts_enabled_ && seg.options.timestamps && seq <= last_ack_sent_ &&
+      static_cast<int32_t>(seg.options.timestamps->tsval - ts_recent_) >= 0)
+    ts_recent_ = seg.options.timestamps->tsval;
   const size_t flight_before = bytes_in_flight();
   const size_t old_wnd = snd_wnd_;
   if (sack_enabled_ && !seg.options.sack.empty() && ack >= snd_una_) {
