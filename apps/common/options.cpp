@@ -28,6 +28,13 @@ void add_common_options(CLI::App& app, CommonOptions& o) {
       ->check(CLI::Range(68, 65535))
       ->group(net);
 
+  const char* tcp = "TCP";
+  app.add_option("--time-wait", o.time_wait_s,
+                 "seconds a closed connection stays in TIME-WAIT (2*MSL; default 60)")
+      ->check(CLI::Range(0.0, 3600.0))
+      ->group(tcp);
+  app.add_flag("--nodelay", o.nodelay, "TCP_NODELAY on every connection (no Nagle)")->group(tcp);
+
   const char* diag = "Diagnostics";
   app.add_option("--pcap", o.pcap, "write every datagram sent and received to this pcap file")
       ->group(diag);

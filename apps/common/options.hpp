@@ -35,6 +35,8 @@ struct CommonOptions {
   std::optional<size_t> mtu;
   std::string pcap;
   std::string log_level = "warn";
+  std::optional<double> time_wait_s;  // TIME-WAIT length (2·MSL), shortened for labs
+  bool nodelay = false;               // TCP_NODELAY on every connection
   FaultOptions faults;
 
   // Filled in by finish() from the texts above.

@@ -51,6 +51,9 @@ Runtime::Runtime(const CommonOptions& o, const ConfigureStack& configure) {
   sc.ipv4.address = o.addr;
   sc.ipv4.gateway = o.gateway;
   sc.seed = std::random_device{}();
+  if (o.time_wait_s)
+    sc.tcp.msl = std::chrono::milliseconds(static_cast<int64_t>(*o.time_wait_s * 500));
+  sc.tcp.nodelay_default = o.nodelay;
   if (configure) configure(sc);
   stack_ = std::make_unique<Stack>(*link_, sc);
   loop_ = std::make_unique<EventLoop>(clock_, *stack_);

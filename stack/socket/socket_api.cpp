@@ -162,7 +162,7 @@ int SocketApi::getpeername(int fd, sockaddr* addr, socklen_t* len) {
 }
 
 void SocketApi::apply_options(const Descriptor& d, tcp::Connection& c) {
-  c.set_nodelay(d.nodelay);
+  c.set_nodelay(d.nodelay || c.nodelay());  // a program-wide --nodelay stays on
   if (d.keepalive) c.set_keepalive(true, now());
   if (d.rcvbuf) c.set_rcvbuf(*d.rcvbuf);
   if (d.sndbuf) c.set_sndbuf(*d.sndbuf);
@@ -252,7 +252,7 @@ int SocketApi::getsockopt(int fd, int level, int name, void* value, socklen_t* l
   if (level == IPPROTO_TCP) {
     if (d->kind == Kind::Udp) return fail(EOPNOTSUPP);
     if (name == TCP_NODELAY)
-      v = d->nodelay;
+      v = c ? c->nodelay() : d->nodelay;
     else if (name == TCP_MAXSEG)
       v = c ? static_cast<int>(c->mss()) : 536;
     else

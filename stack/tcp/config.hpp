@@ -29,6 +29,7 @@ struct TcpConfig {
   bool sack = true;                         // RFC 2018: SACK-permitted offered and SACK blocks sent
   double challenge_acks_per_second = 1000;  // RFC 5961 7: rate limit for challenge ACKs
   std::string congestion_control = "newreno";
+  bool nodelay_default = false;  // TCP_NODELAY on new connections (a program-wide --nodelay)
   uint16_t ephemeral_first = 49152, ephemeral_last = 65535;
 };
 

@@ -31,6 +31,7 @@ Connection::Connection(const TcpConfig& config, FourTuple tuple, Seq iss, size_t
       cc_(make_congestion_control(config.congestion_control, 536)),
       ts_offset_(iss.value() * 2654435761u) {
   if (!cc_) cc_ = make_congestion_control("newreno", 536);
+  nodelay_ = config.nodelay_default;
 }
 
 void Connection::negotiate(const wire::tcp::Options& peer) {

@@ -28,6 +28,7 @@ check_bad "--mtu" --mtu 10
 check_bad "--log-level" --log-level chatty
 check_bad "--fault-direction" --fault-direction sideways
 check_bad "--no-such-option" --no-such-option
+check_bad "--time-wait" --time-wait -1
 check_bad "must differ" --addr 10.0.0.1/24 --host-addr 10.0.0.1/24
 check_bad "must differ" --echo-port 7 --discard-port 7
 
