@@ -56,6 +56,18 @@ const Connection* Tcp::find(ConnId id) const {
   return it == conns_.end() ? nullptr : &it->second->conn;
 }
 
+ConnId Tcp::create(const FourTuple& tuple, Instant now) {
+  // RFC 6528: the ISN from a keyed hash of the 4-tuple and a clock.
+  const Seq iss =
+      isn_.generate(tuple.local_addr, tuple.local_port, tuple.remote_addr, tuple.remote_port, now);
+  const ConnId id = next_conn_++;
+  auto e = std::make_unique<Entry>(config_, tuple, iss, ip_.mtu());
+  e->conn.set_challenge_budget(&challenge_budget_);
+  demux_[tuple] = id;
+  conns_.emplace(id, std::move(e));
+  return id;
+}
+
 bool Tcp::port_in_use(uint16_t port) const {
   if (listen_ports_.contains(port)) return true;
   for (const auto& [tuple, id] : demux_)
@@ -90,15 +102,9 @@ Result<ConnId, int> Tcp::connect(std::optional<Endpoint> local, Endpoint remote,
   }
   const FourTuple tuple{ip_.address(), port, remote.address, remote.port};
   if (demux_.contains(tuple)) return Err{EADDRINUSE};
-  const Seq iss =
-      isn_.generate(tuple.local_addr, tuple.local_port, tuple.remote_addr, tuple.remote_port, now);
-  const ConnId id = next_conn_++;
-  auto e = std::make_unique<Entry>(config_, tuple, iss, ip_.mtu());
-  e->conn.set_challenge_budget(&challenge_budget_);
-  e->app_owned = true;
-  Entry& ref = *e;
-  demux_[tuple] = id;
-  conns_.emplace(id, std::move(e));
+  const ConnId id = create(tuple, now);
+  Entry& ref = *entry(id);
+  ref.app_owned = true;
   ++counters_.active_opens;
   ref.conn.open(now, *this);
   after(id, now);
@@ -265,15 +271,9 @@ void Tcp::input(const ipv4::Repr& ip_header, PacketBuffer& segment, Instant now)
     ++counters_.accept_queue_full;
     return;  // the peer's SYN retransmission will try again, as with Linux's full queue
   }
-  const Seq iss =
-      isn_.generate(tuple.local_addr, tuple.local_port, tuple.remote_addr, tuple.remote_port, now);
-  const ConnId id = next_conn_++;
-  auto ne = std::make_unique<Entry>(config_, tuple, iss, ip_.mtu());
-  ne->conn.set_challenge_budget(&challenge_budget_);
-  ne->listener = lid;
-  Entry& ref = *ne;
-  demux_[tuple] = id;
-  conns_.emplace(id, std::move(ne));
+  const ConnId id = create(tuple, now);
+  Entry& ref = *entry(id);
+  ref.listener = lid;
   ++l->half_open;
   ++counters_.passive_opens;
   ref.conn.accept_syn(seg, now, *this);

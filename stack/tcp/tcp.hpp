@@ -111,6 +111,8 @@ class Tcp final : public SegmentSink {
   };
 
   Entry* entry(ConnId id);
+  // A new connection on `tuple` with its ISN, in the demux table.
+  ConnId create(const FourTuple& tuple, Instant now);
   void after(ConnId id, Instant now);  // bookkeeping after any event: states, timers, freeing
   void remove(ConnId id);
   void reschedule(ConnId id, Entry& e);

@@ -18,17 +18,6 @@ using wire::tcp::Flags;
 
 const ipv4::Address kUs(10, 0, 0, 2), kPeer(10, 0, 0, 1);
 
-sockaddr_in sin(ipv4::Address a, uint16_t port) {
-  sockaddr_in s{};
-  s.sin_family = AF_INET;
-  s.sin_port = htons(port);
-  s.sin_addr.s_addr = htonl(a.value());
-  return s;
-}
-sockaddr* sa(sockaddr_in& s) {
-  return reinterpret_cast<sockaddr*>(&s);
-}
-
 class StreamFixture : public ::testing::Test {
  protected:
   StreamFixture() : stack(link, config()), loop(clock, stack), api(loop) {}

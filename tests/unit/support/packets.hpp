@@ -2,6 +2,9 @@
 // and a CaptureLink that a test feeds datagrams into and reads the stack's output from.
 #pragma once
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <deque>
 #include <string>
 #include <vector>
@@ -81,6 +84,18 @@ inline std::vector<Bytes> fragments(ipv4::Repr h, const Bytes& payload, size_t c
         ip_datagram(f, Bytes(payload.begin() + long(off), payload.begin() + long(off + n))));
   }
   return out;
+}
+
+// A sockaddr_in for the facade's calls, and the cast they take it as.
+inline sockaddr_in sin(ipv4::Address a, uint16_t port) {
+  sockaddr_in s{};
+  s.sin_family = AF_INET;
+  s.sin_port = htons(port);
+  s.sin_addr.s_addr = htonl(a.value());
+  return s;
+}
+inline sockaddr* sa(sockaddr_in& s) {
+  return reinterpret_cast<sockaddr*>(&s);
 }
 
 // A Link under the test's hand: inject() queues input, sent() holds everything transmitted.
