@@ -74,6 +74,11 @@ class DeviceControl {
     ifr.ifr_mtu = static_cast<int>(mtu);
     return call(SIOCSIFMTU, ifr);
   }
+  int set_tx_queue_len(size_t len) const {
+    ifreq ifr = request_for(name_);
+    ifr.ifr_qlen = static_cast<int>(len);
+    return call(SIOCSIFTXQLEN, ifr);
+  }
   short flags() const {
     ifreq ifr = request_for(name_);
     if (const int err = call(SIOCGIFFLAGS, ifr)) fail(name_, "cannot read flags: " + message(err));
@@ -173,6 +178,12 @@ Mtus set_up_created(const std::string& name, const DeviceControl& ctl, const Tun
     std::fputs("1", f);
     std::fclose(f);
   }
+  // The kernel queues datagrams for us in the device's transmit queue and drops them (unseen by
+  // tundra or its captures) when it is full; 500 by default is short for a user-space reader that
+  // also has work to do, so make it longer. Best effort.
+  if (const int err = ctl.set_tx_queue_len(config.tx_queue_len))
+    spdlog::warn("{}: cannot set the transmit queue length to {}: {}", name, config.tx_queue_len,
+                 message(err));
   // Up even without an address: a down TUN device fails every write with EIO.
   if (const int err = ctl.set_flags(static_cast<short>(ctl.flags() | IFF_UP)))
     fail(name, "cannot bring the device up: " + message(err));
@@ -326,6 +337,15 @@ void TunLink::poll(Instant now) {
 void TunLink::report(CounterReport& out) const {
   report_link_stats("link " + describe(), stats_, out);
   out.back().add("datagrams waiting for the device", pending_.size());
+  // What the kernel dropped on its way to us (its transmit queue into the device was full): lost
+  // before tundra could see or capture it.
+  if (std::FILE* f =
+          std::fopen(fmt::format("/sys/class/net/{}/statistics/tx_dropped", name_).c_str(), "r")) {
+    unsigned long long dropped = 0;
+    if (std::fscanf(f, "%llu", &dropped) == 1)
+      out.back().add("datagrams the kernel dropped before tundra read them", dropped);
+    std::fclose(f);
+  }
 }
 
 TunLink::WriteResult TunLink::write_one(const PacketBuffer& packet, Instant now) {

@@ -21,7 +21,8 @@ struct TunConfig {
   std::string name = "tun0";
   std::optional<size_t> mtu{};                  // --mtu; otherwise read from the device
   std::optional<wire::ipv4::Cidr> host_addr{};  // kernel-side address, set only when we create it
-  size_t max_pending = 1024;  // datagrams waiting for the device to become writable
+  size_t max_pending = 1024;   // datagrams waiting for the device to become writable
+  size_t tx_queue_len = 4096;  // the kernel's queue towards us, on devices we create
 };
 
 class TunLink final : public Link {
