@@ -73,6 +73,7 @@ void Parser::reset() {
   empty_lines_ = 0;
   remaining_ = 0;
   body_bytes_ = 0;
+  dropped_trailers_.clear();
 }
 
 Step Parser::fail(size_t consumed, unsigned status, std::string_view what) {
@@ -248,8 +249,7 @@ Step Parser::on_line(size_t used) {
       section_bytes_ += line_.size();
       // RFC 9112 7.1.2: trailer fields are parsed like header fields; keeping them is optional.
       if (limits_.keep_trailers) return on_field_line(line, msg_.trailers, used);
-      std::vector<Field> dropped;
-      return on_field_line(line, dropped, used);
+      return on_field_line(line, dropped_trailers_, used);  // still counted against the limit
     }
     default:
       return fail(used, 400, "internal: line in a body state");

@@ -7,6 +7,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "stack/http/message.hpp"
 
@@ -109,6 +110,7 @@ class Parser {
   size_t empty_lines_ = 0;    // empty lines before a start line (RFC 9112 2.2)
   uint64_t remaining_ = 0;    // body bytes left in the Content-Length body or current chunk
   uint64_t body_bytes_ = 0;   // decoded body bytes so far, against max_body
+  std::vector<Field> dropped_trailers_;  // trailers when !keep_trailers, until the next message
   std::string request_method_;
   Error error_;
 };

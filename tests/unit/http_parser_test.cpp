@@ -525,6 +525,16 @@ TEST(HttpParser, HeaderLimits) {
             431u);
 }
 
+TEST(HttpParser, DiscardedTrailersStillCount) {
+  Options o = limited();
+  o.limits.keep_trailers = false;
+  EXPECT_EQ(grind("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+                  "0\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n",
+                  o)
+                .error,
+            431u);
+}
+
 TEST(HttpParser, BodyLimits) {
   EXPECT_FALSE(
       grind("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\n0123456789", limited()).error);
