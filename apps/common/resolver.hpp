@@ -28,6 +28,9 @@ struct ResolverOptions {
   Duration timeout = std::chrono::seconds(2);  // per attempt
   int attempts = 3;                            // queries sent before giving up
   int max_cnames = 8;                          // CNAME chain length before giving up
+  // When the nameserver comes from resolv.conf (no --dns), its "options timeout:N attempts:N"
+  // replace `timeout` and `attempts`, as they would for the system's own resolver.
+  bool resolv_conf_options = true;
 };
 
 enum class ResolveError {
