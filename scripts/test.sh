@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command: installs what the project needs, builds, and runs every test —
 # unit tests, command-line checks and interop tests over real TUN devices (as root) — then the
-# unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer, then the TCP input
-# fuzz target (clang, libFuzzer) for a bounded minute.
+# unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer, then the three
+# fuzz targets (TCP input, DNS messages, HTTP parser; clang, libFuzzer) for 40 s each.
 #   scripts/test.sh            everything
 #   scripts/test.sh --quick    skip the sanitizer build and the fuzzing
 set -euo pipefail
@@ -30,14 +30,19 @@ if [ $quick = 0 ]; then
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-sanitize --output-on-failure -j2 -L unit
 
-  # Fuzz the TCP input path for 60 s from the committed seeds; new inputs go to a working corpus
-  # in build-fuzz/ (the seeds stay as committed). A crash, a sanitizer report or a broken
-  # invariant exits non-zero and fails the run; the input is saved as build-fuzz/crash-*.
+  # Fuzz the TCP input path, DNS messages and the HTTP parser for 40 s each from the committed
+  # seeds; new inputs go to a working corpus per target in build-fuzz/ (the seeds stay as
+  # committed). A crash, a sanitizer report or a broken invariant exits non-zero and fails the
+  # run; the input is saved as build-fuzz/crash-*.
   CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DTUNDRA_FUZZ=ON -DTUNDRA_SANITIZE=ON >/dev/null
-  cmake --build build-fuzz -j"${JOBS:-2}" --target tundra-fuzz-tcp
-  mkdir -p build-fuzz/corpus-tcp
-  build-fuzz/bin/tundra-fuzz-tcp -max_total_time=60 -max_len=1600 -print_final_stats=1 \
-    -artifact_prefix=build-fuzz/ build-fuzz/corpus-tcp tests/fuzz/corpus/tcp
+  cmake --build build-fuzz -j"${JOBS:-2}" --target tundra-fuzz-tcp tundra-fuzz-dns tundra-fuzz-http
+  for target in tcp:1600 dns:1500 http:4096; do
+    name=${target%%:*}
+    mkdir -p "build-fuzz/corpus-$name"
+    "build-fuzz/bin/tundra-fuzz-$name" -max_total_time=40 -max_len="${target##*:}" \
+      -print_final_stats=1 -artifact_prefix=build-fuzz/ "build-fuzz/corpus-$name" \
+      "tests/fuzz/corpus/$name"
+  done
 fi
 echo "all tests passed"

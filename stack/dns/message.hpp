@@ -79,6 +79,7 @@ struct Message {
   Header header;
   std::vector<Question> questions;
   std::vector<Record> answers, authority, additional;
+  bool operator==(const Message&) const = default;
 
   // Checks everything once; trailing bytes after the last record are ignored.
   static Result<Message, DnsError> parse(std::span<const std::byte> bytes);
