@@ -37,6 +37,8 @@ interop_cleanup() {
     kill -KILL "$pid" 2>/dev/null || true
   done
   ip netns del "$NS" 2>/dev/null || true
+  # Per-namespace /etc files (ip netns exec bind-mounts /etc/netns/NAME/* over /etc/*).
+  [ -n "$NS" ] && rm -rf "/etc/netns/$NS"
   if [ $rc -ne 0 ] && [ -d "$WORK" ]; then
     for f in "$WORK"/*.log; do [ -f "$f" ] && { echo "--- $f"; tail -n 40 "$f"; }; done
   fi
