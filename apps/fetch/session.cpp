@@ -48,19 +48,25 @@ class SocketSource final : public ByteSource {
   ssize_t read(std::span<char> buf) override {
     if (deadline_) {
       pollfd p{fd_, POLLIN, 0};
-      const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(*left(deadline_));
+      const auto ms = std::chrono::ceil<std::chrono::milliseconds>(*left(deadline_));
       const int r = api_.poll(&p, 1, static_cast<int>(std::max<int64_t>(ms.count(), 1)));
       if (r < 0) return -errno;
-      if (r == 0) return -ETIMEDOUT;
+      if (r == 0) {
+        deadline_passed_ = true;
+        return -ETIMEDOUT;
+      }
     }
     const ssize_t n = api_.recv(fd_, buf.data(), buf.size(), 0);
     return n < 0 ? -errno : n;
   }
+  // The read failed because --max-time ran out, not because of the connection.
+  bool deadline_passed() const { return deadline_passed_; }
 
  private:
   sock::SocketApi& api_;
   int fd_;
   std::optional<SteadyClock::time_point> deadline_;
+  bool deadline_passed_ = false;
 };
 
 // The request head as -v shows it: each line with "> ", without CRs.
@@ -279,7 +285,7 @@ HopResult run_hop(sock::SocketApi& api, const HopOptions& o, const StepPrinter& 
       return result;
     case ReadEnd::kReadError:
       close_connection();
-      if (r.sys_errno == ETIMEDOUT && o.deadline && SteadyClock::now() >= *o.deadline)
+      if (source.deadline_passed())
         return fail(kExitTimedOut, fmt::format("{} after {} bytes of the response",
                                                timed_out_text(), r.wire_bytes));
       return fail(
