@@ -211,7 +211,7 @@ HopResult run_hop(sock::SocketApi& api, const HopOptions& o, const StepPrinter& 
   bool draw = false;
   ProgressThrottle throttle;
   bool drew = false;
-  bool head_write_failed = false;
+  bool head_write_failed = false;  // -I head or opening -o failed: exit 10, not a stop
   ResponseHandlers h;
   h.on_first_byte = [&] {
     first_byte = SteadyClock::now();
@@ -244,7 +244,11 @@ HopResult run_hop(sock::SocketApi& api, const HopOptions& o, const StepPrinter& 
     total = m.content_length;
     draw = o.progress && req.method != "HEAD" && want_progress(true, false, total);
     // Even an empty body makes the -o file, as curl does.
-    return req.method == "HEAD" || output.open();
+    if (req.method != "HEAD" && !output.open()) {
+      head_write_failed = true;
+      return false;
+    }
+    return true;
   };
   h.on_body = [&](std::span<const char> piece) {
     if (!output.write(piece)) return false;

@@ -6,12 +6,15 @@
 #   GET  /a/b/chain/N       N > 0: 301 to the relative "../../b/chain/N-1"; 0: 302 to "/files/one"
 #   GET  /to-static/NAME    302 to the absolute http://10.0.0.1:STATIC/NAME (python -m http.server)
 #   GET  /status/CODE       that status with a short body
+#   GET  /short/NAME        Content-Length of the file, half of it, then a normal close (FIN)
+#   GET  /reset/NAME        Content-Length of the file, half of it, then an abort (RST)
 #   POST /echo              the request body back, with its Content-Type in X-Request-Type
 # and on PORT+1 a server that accepts connections and never answers (for --max-time).
 # Usage: fetch_server.py PORT DIRECTORY STATIC_PORT. Prints "listening" when both are up.
 import os
 import random
 import socket
+import struct
 import sys
 import threading
 import time
@@ -70,6 +73,20 @@ class Handler(BaseHTTPRequestHandler):
                 self.send_bytes(302, b"found\n", [("Location", "/files/one")])
         elif parts[0] == "to-static":
             self.send_bytes(302, b"", [("Location", "http://10.0.0.1:%d/%s" % (STATIC, parts[1]))])
+        elif parts[0] in ("short", "reset"):
+            data = self.file_bytes(parts[1])
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data[:len(data) // 2])
+            self.wfile.flush()
+            time.sleep(0.2)  # let the half arrive first
+            if parts[0] == "reset":
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                           struct.pack("ii", 1, 0))
+            self.connection.shutdown(socket.SHUT_RDWR) if parts[0] == "short" else None
+            self.connection.close()
+            self.close_connection = True
         elif parts[0] == "status":
             code = int(parts[1])
             self.send_bytes(code, b"status %d\n" % code)

@@ -149,7 +149,36 @@ expect_rc 6 "--max-time"
 grep -q -- "--max-time 2 s ran out" "$WORK/fetch.log" || fail "--max-time: no message"
 pass "silent server, --max-time 2: exit 6 after ${TOOK} s"
 
-# 10. -v with a host name from --resolve: the seven steps and the 4-tuple.
+# 10. The response ends early: a FIN, or an RST, half-way through the body.
+run_fetch -o "$WORK/got" "http://10.0.0.1:$APP/short/f1m"
+expect_rc 7 "truncated body"
+grep -q "connection closed in the middle of a message" "$WORK/fetch.log" ||
+  fail "truncated: $(cat "$WORK/fetch.log")"
+run_fetch -o "$WORK/got" "http://10.0.0.1:$APP/reset/f1m"
+expect_rc 7 "reset"
+grep -q "ECONNRESET" "$WORK/fetch.log" || fail "reset: $(cat "$WORK/fetch.log")"
+pass "body cut short by FIN or RST: exit 7 ($(cut -c1-60 "$WORK/fetch.log"))"
+
+# 11. Nobody has 10.0.0.77: our SYNs go unanswered until --connect-timeout.
+run_fetch --connect-timeout 1 "http://10.0.0.77:$STATIC/"
+expect_rc 6 "--connect-timeout"
+[ $TOOK -le 4 ] || fail "--connect-timeout 1 took ${TOOK} s"
+pass "unanswered SYNs, --connect-timeout 1: exit 6"
+
+# 12. A name nobody can resolve (no DNS server on 10.0.0.1): exit 4.
+run_fetch --dns 10.0.0.1 "http://no-such-host.invalid:$STATIC/"
+expect_rc 4 "resolve"
+grep -q "could not resolve host no-such-host.invalid" "$WORK/fetch.log" || fail "resolve: message"
+pass "unresolvable name: exit 4"
+
+# 13. The output cannot be written: exit 10.
+run_fetch -o /dev/full "http://10.0.0.1:$STATIC/f1m"
+expect_rc 10 "-o /dev/full"
+run_fetch -o "$WORK/no/such/dir/file" "http://10.0.0.1:$STATIC/one"
+expect_rc 10 "-o in a missing directory"
+pass "write errors (/dev/full, missing directory): exit 10"
+
+# 14. -v with a host name from --resolve: the seven steps and the 4-tuple.
 run_fetch -v --resolve www.github.com:10.0.0.1 -o "$WORK/got" "http://www.github.com:$STATIC/f1m"
 expect_rc 0 "-v"
 n=1
