@@ -40,6 +40,22 @@ void set_timeout(sock::SocketApi& api, int fd, int option, std::optional<SteadyC
   api.setsockopt(fd, SOL_SOCKET, option, &tv, sizeof tv);
 }
 
+// Where an address came from, in the words -v uses (tests grep for these; the resolver's own
+// to_string() may word them differently).
+std::string_view source_text(app::ResolveSource s) {
+  switch (s) {
+    case app::ResolveSource::kLiteral:
+      return "an IPv4 literal: nothing to look up";
+    case app::ResolveSource::kOverride:
+      return "from --resolve";
+    case app::ResolveSource::kHosts:
+      return "from the hosts file";
+    case app::ResolveSource::kDns:
+      return "from DNS";
+  }
+  return "?";
+}
+
 // The response bytes from the socket, each read bounded by --max-time.
 class SocketSource final : public ByteSource {
  public:
@@ -127,7 +143,7 @@ HopResult run_hop(sock::SocketApi& api, const HopOptions& o, const StepPrinter& 
   for (const auto& a : res.addresses)
     addresses.push_back(a.to_string());
   printer.detail(fmt::format("{} has address {} ({}) in {}", res.name, fmt::join(addresses, ", "),
-                             app::to_string(res.source), format_ms(res.elapsed)));
+                             source_text(res.source), format_ms(res.elapsed)));
   if (res.source == app::ResolveSource::kDns && res.server)
     printer.detail(fmt::format("asked {} (query id {}, from UDP port {}, {} attempt(s)){}",
                                res.server->to_string(), res.query_id, res.local_port, res.attempts,

@@ -191,7 +191,7 @@ grep -qE "^\*   connected: 10\.0\.0\.2:[0-9]+ -> 10\.0\.0\.1:$STATIC " "$WORK/fe
   fail "-v: no 4-tuple"
 grep -q "^> Host: www.github.com:$STATIC" "$WORK/fetch.log" || fail "-v: Host field"
 grep -q "^\* summary: 200 OK, 1048576 bytes; dns" "$WORK/fetch.log" || fail "-v: no summary"
-grep -q "has address 10.0.0.1 (--resolve)" "$WORK/fetch.log" || fail "-v: resolve detail"
+grep -q "has address 10.0.0.1 (from --resolve)" "$WORK/fetch.log" || fail "-v: resolve detail"
 grep "^\* summary" "$WORK/fetch.log"
 pass "-v: seven steps, 4-tuple $(grep -oE '10\.0\.0\.2:[0-9]+ -> 10\.0\.0\.1:[0-9]+' \
   "$WORK/fetch.log" | head -n 1)"
