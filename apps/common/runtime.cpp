@@ -62,7 +62,7 @@ Runtime::Runtime(const CommonOptions& o, const ConfigureStack& configure) {
 
 Runtime::~Runtime() {
   stop();
-  print_counters();
+  if (counters_at_exit_) print_counters();
 }
 
 void Runtime::stop() {

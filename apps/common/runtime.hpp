@@ -41,6 +41,9 @@ class Runtime {
   void stop();
   // Prints all counters to stderr, netstat -s style.
   void print_counters();
+  // Whether the destructor prints the counters (on by default); a client whose stderr belongs to
+  // its user (tundra-fetch) turns it off.
+  void set_counters_at_exit(bool on) { counters_at_exit_ = on; }
 
   sock::SocketApi& sockets() { return *sockets_; }
   Stack& stack() { return *stack_; }
@@ -58,6 +61,7 @@ class Runtime {
   std::unique_ptr<EventLoop> loop_;
   std::unique_ptr<sock::SocketApi> sockets_;
   std::string description_;
+  bool counters_at_exit_ = true;
 };
 
 }  // namespace tundra::app

@@ -204,6 +204,49 @@ Result<Url, UrlError> Url::parse(std::string_view text) {
   return url;
 }
 
+Result<Url, UrlError> Url::resolve(const Url& base, std::string_view reference) {
+  // RFC 3986 Appendix B splits a reference into its five parts; a scheme is present when a ':'
+  // comes before any '/', '?' or '#' and what precedes it is a scheme (3.1).
+  std::string_view r = reference;
+  size_t colon = r.find(':');
+  size_t first_delim = r.find_first_of("/?#");
+  if (colon != std::string_view::npos && colon > 0 && colon < first_delim && is_alpha(r[0]) &&
+      std::all_of(r.begin(), r.begin() + static_cast<std::ptrdiff_t>(colon), is_scheme_char))
+    return parse(r);  // RFC 3986 5.2.2: R.scheme defined; parse() removes dot segments
+  // RFC 3986 5.2.2: R.authority defined: T takes the base's scheme and everything else from R.
+  if (r.substr(0, 2) == "//") return parse(base.scheme + ":" + std::string(r));
+
+  size_t hash = r.find('#');
+  std::optional<std::string_view> fragment;
+  if (hash != std::string_view::npos) fragment = r.substr(hash + 1);
+  r = r.substr(0, hash);
+  size_t qmark = r.find('?');
+  std::optional<std::string_view> query;
+  if (qmark != std::string_view::npos) query = r.substr(qmark + 1);
+  std::string_view ref_path = r.substr(0, qmark);
+
+  std::string path;
+  if (ref_path.empty()) {
+    // RFC 3986 5.2.2: an empty path keeps the base's path, and its query unless R has one.
+    path = base.path;
+    if (!query && !base.query.empty()) query = base.query;
+  } else if (ref_path.front() == '/') {
+    path = remove_dot_segments(ref_path);
+  } else {
+    // RFC 3986 5.2.3: merge. The base has an authority and a non-empty path (parse() makes
+    // it at least "/"), so R's path replaces the base's last segment.
+    std::string merged = base.path.substr(0, base.path.rfind('/') + 1);
+    merged += ref_path;
+    path = remove_dot_segments(merged);
+  }
+  std::string text = base.scheme + "://" + base.host;
+  if (base.port_given) text += ":" + std::to_string(base.port);
+  text += path;
+  if (query) text += "?" + std::string(*query);
+  if (fragment) text += "#" + std::string(*fragment);
+  return parse(text);
+}
+
 std::optional<std::string> percent_decode(std::string_view text) {
   return decode(text, false);
 }

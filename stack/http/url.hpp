@@ -40,6 +40,11 @@ struct Url {
   std::string to_string() const;
 
   static Result<Url, UrlError> parse(std::string_view text);
+
+  // RFC 3986 5.2: the URL that `reference` (absolute, network-path, absolute-path or relative, as
+  // in an HTTP Location field, RFC 9110 10.2.2) names when read relative to `base`. The result
+  // is checked as parse() checks, so a reference to another scheme ("ftp:x") is an error.
+  static Result<Url, UrlError> resolve(const Url& base, std::string_view reference);
 };
 
 // Decodes %XX escapes; nullopt when a '%' is not followed by two hex digits (RFC 3986 2.1).
