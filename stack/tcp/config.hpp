@@ -18,6 +18,10 @@ struct TcpConfig {
   unsigned syn_retries = 6;    // SYN (and SYN-ACK) retransmissions before ETIMEDOUT
   unsigned data_retries = 15;  // data retransmissions before ETIMEDOUT (Linux tcp_retries2)
   Duration delayed_ack = std::chrono::milliseconds(40);  // RFC 1122 4.2.3.2: under 0.5 s
+  // The first data segments of a connection are ACKed at once, as Linux does in its quick-ACK
+  // mode: a peer whose Nagle holds a response's second write until the first is ACKed (or whose
+  // congestion window is still small) then does not wait out our delayed ACK.
+  unsigned quickack_segments = 16;
   Duration msl = std::chrono::seconds(30);               // TIME-WAIT lasts 2·MSL
   size_t max_time_wait = 4096;  // TIME-WAIT entries kept at most; the oldest go first
   Duration keepalive_idle = std::chrono::hours(2);  // RFC 1122 4.2.3.6: ≥ 2 h by default

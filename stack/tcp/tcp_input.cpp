@@ -32,6 +32,7 @@ Connection::Connection(const TcpConfig& config, FourTuple tuple, Seq iss, size_t
       ts_offset_(iss.value() * 2654435761u) {
   if (!cc_) cc_ = make_congestion_control("newreno", 536);
   nodelay_ = config.nodelay_default;
+  quickacks_left_ = config.quickack_segments;
 }
 
 void Connection::negotiate(const wire::tcp::Options& peer) {
@@ -430,6 +431,11 @@ void Connection::process_text(const Repr& seg, std::span<const std::byte> payloa
   }
   if (filling_gap) {
     ack_now_ = true;  // RFC 5681 4.2: ACK at once when a gap is filled
+    return;
+  }
+  if (quickacks_left_ > 0) {
+    --quickacks_left_;  // TcpConfig::quickack_segments: the connection's first segments
+    ack_now_ = true;
     return;
   }
   // RFC 1122 4.2.3.2 / RFC 5681 4.2: ACK at least every second full-sized segment, and never

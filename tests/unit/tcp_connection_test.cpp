@@ -215,6 +215,7 @@ TEST_F(ConnFixture, AckOfUnsentDataIsIgnored) {
 }
 
 TEST_F(ConnFixture, InOrderDataIsAckedDelayedThenEverySecondSegment) {
+  config.quickack_segments = 0;
   established();
   // One segment: no ACK at once (RFC 1122 4.2.3.2), an ACK at the delayed-ACK deadline.
   EXPECT_TRUE(input(seg(flags({Flag::Ack, Flag::Psh}), 1, 1), pattern(100)).empty());
@@ -229,6 +230,21 @@ TEST_F(ConnFixture, InOrderDataIsAckedDelayedThenEverySecondSegment) {
   EXPECT_EQ(r[0].h.ack, kIrs + 3021);
   Bytes got(4000);
   EXPECT_EQ(conn->recv(got), 3020u);
+}
+
+TEST_F(ConnFixture, FirstSegmentsAreAckedAtOnceThenDelayed) {
+  // TcpConfig::quickack_segments: the connection's first data segments get an ACK each, at once.
+  config.quickack_segments = 2;
+  established();
+  auto r = input(seg(flags({Flag::Ack, Flag::Psh}), 1, 1), pattern(100));
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].h.ack, kIrs + 101);
+  r = input(seg(flags({Flag::Ack, Flag::Psh}), 101, 1), pattern(100));
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].h.ack, kIrs + 201);
+  // The third waits for the delayed-ACK deadline (RFC 1122 4.2.3.2).
+  EXPECT_TRUE(input(seg(flags({Flag::Ack, Flag::Psh}), 201, 1), pattern(100)).empty());
+  EXPECT_EQ(*conn->poll_at(), clock.now() + config.delayed_ack);
 }
 
 TEST_F(ConnFixture, OutOfOrderIsAckedAtOnceWithSackAndTheGapFillsIn) {
