@@ -140,6 +140,8 @@ Response Responder::respond(const http::Message& req, std::time_t now, bool clos
     return serve_directory(req, resolved, url_path, now, close);
   }
   if (!S_ISREG(st.st_mode)) return error(403, "Not a regular file.", now, close, v, head);
+  // "/file.txt/" names a directory that does not exist; relative links under it would be wrong.
+  if (p.trailing_slash) return error(404, "No such directory here.", now, close, v, head);
   return serve_file(req, resolved, now, close);
 }
 
