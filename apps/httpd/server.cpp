@@ -3,6 +3,7 @@
 #include "apps/httpd/server.hpp"
 
 #include <arpa/inet.h>
+#include <netinet/tcp.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -136,6 +137,9 @@ void Server::accept_all(SteadyTime now) {
       continue;
     }
     ++active_;
+    // A response ends in a partial segment that Nagle would hold until the client's delayed ACK
+    // (tens of ms per keep-alive request); we write whole responses, so send at once.
+    api_.setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one_, sizeof one_);
     spdlog::debug("httpd: {}: connected", ref.peer());
   }
 }
@@ -436,6 +440,19 @@ void Server::expire(Connection& c, SteadyTime now) {
       break;
   }
   pump(c, now);
+}
+
+size_t Server::buffered_bytes() const {
+  // A string's small inline buffer is part of the Connection, not a heap block.
+  const auto heap = [](const std::string& s) {
+    return s.capacity() > std::string().capacity() ? s.capacity() : 0;
+  };
+  size_t n = 0;
+  for (const auto& [fd, c] : conns_) {
+    n += heap(c->pending) + heap(c->out) + heap(c->request_line);
+    if (c->parser) n += sizeof(http::Parser);
+  }
+  return n;
 }
 
 void Server::count_status(unsigned status) {

@@ -34,6 +34,9 @@ class Server {
   // Counters, safe to read from another thread (SIGUSR1, exit).
   CounterGroup counters() const;
   size_t connections() const { return open_.load(); }
+  // Bytes of our own the connections hold beyond their fixed part (buffers' capacity and
+  // parsers); from the server's thread only. Idle keep-alive connections hold none.
+  size_t buffered_bytes() const;
 
  private:
   void accept_all(SteadyTime now);
@@ -64,6 +67,7 @@ class Server {
   size_t active_ = 0;          // connections counted against max_connections
   std::vector<char> scratch_;  // the one read buffer: socket reads and file chunks
   std::vector<pollfd> fds_;
+  static constexpr int one_ = 1;
 
   std::atomic<uint64_t> accepted_{0}, rejected_{0}, open_{0}, requests_{0}, parse_errors_{0};
   std::atomic<uint64_t> status_[6] = {};  // 1xx .. 5xx (index 1..5)

@@ -152,6 +152,9 @@ TEST_F(HttpdServer, KeepAliveConnectionStaysOpenAndIsReused) {
     ASSERT_EQ(r.substr(0, 15), "HTTP/1.1 200 OK") << i;
     EXPECT_EQ(server->connections(), 1u);
   }
+  // Idle in keep-alive: no parser, no buffers; the fixed part is small (goal: well under 4 KiB).
+  EXPECT_EQ(server->buffered_bytes(), 0u);
+  EXPECT_LT(sizeof(Connection), 512u);
 }
 
 }  // namespace
