@@ -7,6 +7,10 @@
 #include <spdlog/sinks/stdout_sinks.h>
 
 #include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <stdexcept>
 
 namespace tundra::httpd {
 
@@ -15,8 +19,13 @@ std::shared_ptr<spdlog::logger> make_access_log(const std::string& where) {
   spdlog::sink_ptr sink;
   if (where == "-")
     sink = std::make_shared<spdlog::sinks::stdout_sink_mt>();
-  else
+  else {
+    // spdlog would create missing parent directories; a mistyped path should be an error instead.
+    std::FILE* f = std::fopen(where.c_str(), "a");
+    if (!f) throw std::runtime_error(std::strerror(errno));
+    std::fclose(f);
     sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(where, false);
+  }
   // Not registered with spdlog: --log-level (which sets every registered logger) leaves it be.
   auto log = std::make_shared<spdlog::logger>("access", sink);
   log->set_pattern("%v");

@@ -12,8 +12,8 @@
 
 namespace tundra::httpd {
 
-// "-" for stdout, "none" for no log (null), else a file appended to. Throws spdlog_ex when the
-// file cannot be opened.
+// "-" for stdout, "none" for no log (null), else a file appended to. Throws std::exception when
+// the file cannot be opened (a missing directory is not created).
 std::shared_ptr<spdlog::logger> make_access_log(const std::string& where);
 
 // host ident authuser [date] "request" status bytes seconds, e.g.

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
 #include <climits>
 #include <cstdlib>
@@ -76,6 +77,9 @@ int main(int argc, char** argv) {
   char resolved[PATH_MAX];
   if (!realpath(root.c_str(), resolved))
     return tundra::app::usage_error(app, fmt::format("--root {}: {}", root, std::strerror(errno)));
+  struct stat root_stat {};
+  if (stat(resolved, &root_stat) != 0 || !S_ISDIR(root_stat.st_mode))
+    return tundra::app::usage_error(app, fmt::format("--root {}: not a directory", root));
   cfg.root = resolved;
   cfg.listing = !no_listing;
   cfg.idle_timeout = millis(idle_s);

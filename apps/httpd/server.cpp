@@ -3,8 +3,8 @@
 #include "apps/httpd/server.hpp"
 
 #include <arpa/inet.h>
-#include <netinet/tcp.h>
 #include <fmt/format.h>
+#include <netinet/tcp.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>

@@ -113,6 +113,12 @@ lines=$(wc -l <"$ACCESS")
 [ "$lines" -ge 30 ] || fail "access log has $lines lines"
 pass "access log: $lines lines, common log format plus duration"
 
+# SIGUSR1 prints the server's counters with the stack's, and it keeps serving.
+kill -USR1 "$TUNDRA_PID"
+wait_for_line "$TUNDRA_LOG" 10 "^ +[0-9]+ idle keep-alive timeouts" || fail "no counters on SIGUSR1"
+[ "$("${CURL[@]}" "$URL/")" = "<p>hello</p>" ] || fail "not serving after SIGUSR1"
+pass "SIGUSR1 prints the counters"
+
 stop_pid "$TUNDRA_PID"
 [ "$STOP_RC" = 0 ] || fail "tundra-httpd exited with $STOP_RC"
 grep -q "^httpd:" "$TUNDRA_LOG" || fail "no httpd counters at exit"
