@@ -4,7 +4,8 @@
 # unknown method → 501; pipelining, bodies discarded in sync, Expect: 100-continue, HTTP/1.0
 # keep-alive rules; a slow-loris client gets 408 around the header timeout while curl is served;
 # a silent client is shed; a half-closed client still gets its answer; a client that stops
-# reading is cut off by the send timeout; over --max-connections → 503. The log names each case.
+# reading is cut off by the send timeout; over --max-connections → 503; idle keep-alive is closed
+# after --idle-timeout. The log names each case.
 source "$(dirname "$0")/lib.sh"
 interop_init httpd_hostile "$@"
 
@@ -278,3 +279,27 @@ stop_pid "$TUNDRA_PID"
 [ "$STOP_RC" = 0 ] || fail "tundra-httpd exited with $STOP_RC"
 [ "$(counter "$L" "send timeouts \(peer not reading\)")" -ge 1 ] || fail "send timeout not counted"
 pass "tundra-httpd stopped cleanly; counters: $(grep -E '^ +[0-9]+ (header timeouts|send timeouts|malformed)' "$L" | tr -s ' ' | tr '\n' ';')"
+
+# Idle keep-alive connections are closed by the server after --idle-timeout (a fresh instance
+# with a short one), and the log says so.
+start_tundra tundra-httpd --tun tun0 --root "$ROOT" --log-level info --access-log none \
+  --idle-timeout 1
+in_ns timeout 60 python3 - <<'PY' || fail "idle keep-alive"
+import socket, time
+s = socket.create_connection(("10.0.0.2", 80), timeout=20)
+s.sendall(b"GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n")
+data = b""
+while not data.endswith(b"hello\n"):
+    data += s.recv(65536)
+start = time.monotonic()
+rest = s.recv(65536)  # blocks until the server closes the idle connection
+took = time.monotonic() - start
+if rest != b"" or not 0.5 <= took <= 15:
+    raise SystemExit(f"idle keep-alive: {rest!r} after {took:.1f} s")
+print(f"idle keep-alive connection closed by the server after {took:.1f} s", flush=True)
+PY
+wait_for_line "$TUNDRA_LOG" 10 "idle timeout \(1 s\)" || fail "the log does not name the idle timeout"
+stop_pid "$TUNDRA_PID"
+[ "$STOP_RC" = 0 ] || fail "second tundra-httpd exited with $STOP_RC"
+[ "$(counter "$TUNDRA_LOG" "idle keep-alive timeouts")" = 1 ] || fail "idle timeout not counted"
+pass "idle keep-alive connection closed after --idle-timeout, logged and counted"
