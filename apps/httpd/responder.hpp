@@ -1,0 +1,58 @@
+// Turns one complete request into a response for a static site: method checks, path mapping,
+// files (with conditional requests and byte ranges), directory redirects, indexes and listings,
+// and error pages. No sockets: the server writes what this returns, and unit tests read it.
+#pragma once
+
+#include <cstdint>
+#include <ctime>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "apps/httpd/config.hpp"
+#include "apps/httpd/file_source.hpp"
+#include "stack/http/message.hpp"
+
+namespace tundra::httpd {
+
+struct Response {
+  unsigned status = 200;
+  std::string head;         // status line, fields and the empty line
+  std::string body;         // an in-memory body (error pages, listings); empty with a file
+  FileSource file;          // a file body, streamed by the server
+  uint64_t body_bytes = 0;  // bytes that follow the head on the wire (0 for HEAD and 304)
+  bool close = false;       // "Connection: close" was sent: the server closes after it
+  std::string_view note;    // why an error was answered, for the server's log
+};
+
+using ExtraFields = std::vector<std::pair<std::string_view, std::string>>;
+
+class Responder {
+ public:
+  explicit Responder(const ServerConfig& config) : config_(config) {}
+
+  // `close`: the connection ends after this answer (the request asked for it, or the server must).
+  Response respond(const http::Message& req, std::time_t now, bool close) const;
+
+  // A small HTML error page. `version_minor` is the request's (0 needs "Connection: keep-alive"
+  // to persist); `head_only` leaves the body off (a HEAD request), keeping its Content-Length.
+  Response error(unsigned status, std::string_view note, std::time_t now, bool close,
+                 unsigned version_minor = 1, bool head_only = false, ExtraFields extra = {}) const;
+
+ private:
+  Response serve_file(const http::Message& req, const std::string& path, std::time_t now,
+                      bool close) const;
+  Response serve_directory(const http::Message& req, const std::string& path,
+                           const std::string& url_path, std::time_t now, bool close) const;
+  bool inside_root(const std::string& resolved) const;
+
+  const ServerConfig& config_;
+};
+
+// The status line and fields of a response, ending with the empty line (RFC 9112 4, 5).
+// Content-Length is left out when `content_length` is nullopt (304).
+std::string response_head(unsigned status, std::time_t now, bool close, unsigned version_minor,
+                          const ExtraFields& fields, std::optional<uint64_t> content_length);
+
+}  // namespace tundra::httpd

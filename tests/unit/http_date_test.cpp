@@ -1,0 +1,38 @@
+// HTTP dates (RFC 9110 5.6.7): the IMF-fixdate we send, and all three formats we must accept.
+#include <gtest/gtest.h>
+
+#include "stack/http/date.hpp"
+
+namespace tundra::http {
+namespace {
+
+constexpr std::time_t kRfcExample = 784111777;  // Sun, 06 Nov 1994 08:49:37 GMT
+
+TEST(HttpDate, FormatsImfFixdate) {
+  EXPECT_EQ(format_http_date(kRfcExample), "Sun, 06 Nov 1994 08:49:37 GMT");
+  EXPECT_EQ(format_http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+}
+
+TEST(HttpDate, ParsesTheThreeFormats) {
+  EXPECT_EQ(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), kRfcExample);
+  EXPECT_EQ(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"), kRfcExample);
+  EXPECT_EQ(parse_http_date("Sun Nov  6 08:49:37 1994"), kRfcExample);
+}
+
+TEST(HttpDate, RoundTrips) {
+  for (std::time_t t :
+       {std::time_t{0}, kRfcExample, std::time_t{1700000000}, std::time_t{2000000000}})
+    EXPECT_EQ(parse_http_date(format_http_date(t)), t);
+}
+
+TEST(HttpDate, RefusesWhatIsNotADate) {
+  for (const char* bad : {"", "yesterday", "Sun, 06 Nov 1994 08:49:37 UTC",
+                          "Sun, 6 Nov 1994 08:49:37 GMT", "Sun, 06 Nov 1994 08:49:37 GMT ",
+                          "Sun, 06 Foo 1994 08:49:37 GMT", "Sun, 06 Nov 1994 25:49:37 GMT",
+                          "Sun, 32 Nov 1994 08:49:37 GMT", "Sun 06 Nov 1994 08:49:37 GMT",
+                          "Sunday, 06-Nov-1994 08:49:37 GMT", "Sun Nov 6 08:49:37 1994"})
+    EXPECT_FALSE(parse_http_date(bad)) << bad;
+}
+
+}  // namespace
+}  // namespace tundra::http
