@@ -33,13 +33,11 @@ wait_listen() {
   done
 }
 
-in_ns timeout 600 python3 -m http.server --bind 10.0.0.1 --directory "$WWW" $STATIC \
-  >"$WORK/static.log" 2>&1 &
-STATIC_PID=$!
-PIDS+=("$STATIC_PID")
-in_ns timeout 600 python3 "$HERE/fetch_server.py" $APP "$WWW" $STATIC >"$WORK/app.log" 2>&1 &
-APP_PID=$!
-PIDS+=("$APP_PID")
+bg_ns timeout 600 python3 -m http.server --bind 10.0.0.1 --directory "$WWW" $STATIC \
+  >"$WORK/static.log" 2>&1
+STATIC_PID=$BG_PID
+bg_ns timeout 600 python3 "$HERE/fetch_server.py" $APP "$WWW" $STATIC >"$WORK/app.log" 2>&1
+APP_PID=$BG_PID
 wait_listen $STATIC $STATIC_PID "$WORK/static.log"
 wait_listen $APP $APP_PID "$WORK/app.log"
 wait_listen $((APP + 1)) $APP_PID "$WORK/app.log"

@@ -15,13 +15,11 @@ in_ns ip link set tun1 up
 
 mkdir -p "$WORK/site"
 head -c 100000 /dev/urandom >"$WORK/site/devgaram"
-in_ns python3 -m http.server 80 --bind 10.0.1.1 --directory "$WORK/site" >"$WORK/python.log" 2>&1 &
-PIDS+=($!)
-in_ns dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts --user=root \
+bg_ns python3 -m http.server 80 --bind 10.0.1.1 --directory "$WORK/site" >"$WORK/python.log" 2>&1
+bg_ns dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts --user=root \
   --pid-file= --listen-address=10.0.1.1 --bind-interfaces --log-queries --log-facility=- \
   --host-record=github.com,10.0.1.1 --cname=www.github.com,github.com --local=/test/ \
-  >"$WORK/dnsmasq.log" 2>&1 &
-PIDS+=($!)
+  >"$WORK/dnsmasq.log" 2>&1
 for proto in t:80 u:53; do
   ok=0
   for _ in $(seq 200); do

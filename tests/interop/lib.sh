@@ -48,6 +48,15 @@ interop_cleanup() {
 
 in_ns() { ip netns exec "$NS" "$@"; }
 
+# Starts a command in the namespace in the background (redirect its output on the call). BG_PID is
+# the command's own PID (ip netns exec execs it; `in_ns … &` would give a subshell's, and killing
+# that leaves the command running), and it joins PIDS, so the cleanup stops it. Keeps stdin.
+bg_ns() {
+  ip netns exec "$NS" "$@" <&0 &
+  BG_PID=$!
+  PIDS+=("$BG_PID")
+}
+
 fail() { echo "FAIL $TEST_NAME: $*"; exit 1; }
 pass() { echo "PASS $TEST_NAME: $*"; }
 

@@ -15,9 +15,8 @@ start_server() {
   local port=$1 name=$2
   local script="$WORK/$name.py"
   cat >"$script"
-  in_ns timeout 120 python3 "$script" "$port" >"$WORK/$name.log" 2>&1 &
-  SERVER_PID=$!
-  PIDS+=("$SERVER_PID")
+  bg_ns timeout 120 python3 "$script" "$port" >"$WORK/$name.log" 2>&1
+  SERVER_PID=$BG_PID
   local deadline=$((SECONDS + 10))
   until in_ns ss -Hltn "sport = :$port" | grep -q LISTEN; do
     [ $SECONDS -lt $deadline ] || fail "$name server did not listen: $(cat "$WORK/$name.log")"
