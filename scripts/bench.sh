@@ -7,7 +7,10 @@
 # is back) at 56, 1400 and 3000 bytes (3000 is fragmented both ways), tundra over TUN against the
 # kernel answering over a veth pair; one bulk TCP flow each way between tundra and the kernel
 # (python sending to tundra-echo's discard port 9, python reading from its chargen port 19) against
-# the same python transfers between two kernel namespaces over the veth pair. HTTP joins later.
+# the same python transfers between two kernel namespaces over the veth pair; HTTP requests per
+# second with ab (1 KiB file, keep-alive and a connection per request) and memory per idle
+# keep-alive connection (RSS before and after 1,000 clients connect and make one request each),
+# tundra-httpd on a second TUN device against nginx (one process) over the veth pair.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "$(id -u)" = 0 ] || { echo "bench.sh: error: run as root (it makes namespaces and devices)" >&2; exit 2; }
@@ -22,10 +25,11 @@ scripts/build.sh >/dev/null
 
 ID="$$"
 NS_T="tundra-bench-t-$ID"; NS_A="tundra-bench-a-$ID"; NS_B="tundra-bench-b-$ID"
-PID=""; SRV_PID=""; TMP=$(mktemp -d)
+PID=""; SRV_PID=""; HTTPD_PID=""; NGINX_PID=""; TMP=$(mktemp -d)
 cleanup() {
-  [ -n "$PID" ] && kill -TERM "$PID" 2>/dev/null && wait "$PID" 2>/dev/null || true
-  [ -n "$SRV_PID" ] && kill -TERM "$SRV_PID" 2>/dev/null && wait "$SRV_PID" 2>/dev/null || true
+  for p in "$PID" "$SRV_PID" "$HTTPD_PID" "$NGINX_PID"; do
+    [ -n "$p" ] && kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null || true
+  done
   rm -rf "$TMP"
   for ns in "$NS_T" "$NS_A" "$NS_B"; do ip netns del "$ns" 2>/dev/null || true; done
 }
@@ -154,3 +158,105 @@ for dir in "kernel -> tundra:send:9" "tundra -> kernel:recv:19"; do
   printf '%-34s %7s Gbit/s %7s Gbit/s %8s\n' "  $label" "$tm" "$vm" \
     "$(awk -v a="$tm" -v b="$vm" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
 done
+
+# HTTP. tundra-httpd on tun1 in tundra's namespace (10.0.2.2, the kernel 10.0.2.1); nginx, one
+# process, on the veth pair's far end; ab and the idle clients in the near namespace / next to tun1.
+ulimit -n 8192
+mkdir -p "$TMP/www"
+head -c 1024 /dev/urandom >"$TMP/www/1k.bin"
+ip netns exec "$NS_T" build/bin/tundra-httpd --tun tun1 --addr 10.0.2.2/24 --host-addr 10.0.2.1/24 \
+  --root "$TMP/www" --access-log none --idle-timeout 120 >"$TMP/httpd.log" 2>&1 &
+HTTPD_PID=$!
+for _ in $(seq 100); do grep -q "Ctrl-C stops" "$TMP/httpd.log" && break; sleep 0.05; done
+grep -q "Ctrl-C stops" "$TMP/httpd.log" || { cat "$TMP/httpd.log"; exit 1; }
+cat >"$TMP/nginx.conf" <<NGINX
+daemon off; master_process off; worker_processes 1; pid $TMP/nginx.pid; error_log stderr error;
+events { worker_connections 8192; }
+http { access_log off; keepalive_requests 1000000; keepalive_timeout 120s;
+  server { listen 10.9.0.2:80; root $TMP/www; } }
+NGINX
+ip netns exec "$NS_B" nginx -c "$TMP/nginx.conf" >"$TMP/nginx.log" 2>&1 &
+NGINX_PID=$!
+for _ in $(seq 100); do ip netns exec "$NS_B" ss -Hltn "sport = :80" | grep -q . && break; sleep 0.05; done
+ip netns exec "$NS_B" ss -Hltn "sport = :80" | grep -q . || { cat "$TMP/nginx.log"; exit 1; }
+
+http_n=20000
+conns=1000
+[ "$runs" = 1 ] && http_n=4000
+# One ab run; prints requests per second, or 0 when any request failed.
+ab_rate() {
+  local ns=$1 url=$2 n=$3
+  shift 3
+  local out
+  out=$(timeout 120 ip netns exec "$ns" ab -q -n "$n" -c 50 "$@" "$url" 2>&1 || true)
+  if echo "$out" | grep -qE '^Failed requests: +0$' &&
+    echo "$out" | grep -qE "^Complete requests: +$n\$"; then
+    echo "$out" | sed -nE 's/^Requests per second: +([0-9.]+).*/\1/p'
+  else
+    echo 0
+  fi
+}
+echo
+printf '%-34s %14s %14s %8s\n' "HTTP, ab -c 50, 1 KiB, median of $runs" "tundra-httpd" "nginx (veth)" "ratio"
+for mode in "keep-alive (ab -k):-k:$http_n" "a connection per request::$((http_n / 4))"; do
+  IFS=: read -r label flag n <<<"$mode"
+  t=()
+  v=()
+  for _ in $(seq "$runs"); do
+    t+=("$(ab_rate "$NS_T" http://10.0.2.2/1k.bin "$n" ${flag:+"$flag"})")
+    v+=("$(ab_rate "$NS_A" http://10.9.0.2/1k.bin "$n" ${flag:+"$flag"})")
+  done
+  tm=$(printf '%s\n' "${t[@]}" | median)
+  vm=$(printf '%s\n' "${v[@]}" | median)
+  printf '%-34s %11.0f /s %11.0f /s %8s\n' "  $label" "$tm" "$vm" \
+    "$(awk -v a="$tm" -v b="$vm" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
+done
+
+# Memory per idle keep-alive connection: the server's RSS before and after $conns clients have each
+# connected and made one request, with the connections left open.
+cat >"$TMP/idle.py" <<'PY'
+import socket, sys
+addr, n = sys.argv[1], int(sys.argv[2])
+socks = []
+for _ in range(n):
+    s = socket.create_connection((addr, 80), timeout=20)
+    s.sendall(b"GET /1k.bin HTTP/1.1\r\nHost: bench\r\n\r\n")
+    socks.append(s)
+for s in socks:
+    got = b""
+    while b"\r\n\r\n" not in got or len(got) < got.index(b"\r\n\r\n") + 4 + 1024:
+        b = s.recv(65536)
+        if not b:
+            sys.exit("connection closed early")
+        got += b
+print("ready", flush=True)
+sys.stdin.read()  # hold the connections until stdin closes
+PY
+rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+# Prints KiB per connection for the server $2, reached from namespace $1 at $3.
+per_conn() {
+  local ns=$1 pid=$2 addr=$3 before after cpid
+  before=$(rss_kib "$pid")
+  rm -f "$TMP/hold" "$TMP/idle.out"
+  mkfifo "$TMP/hold"
+  ip netns exec "$ns" python3 "$TMP/idle.py" "$addr" "$conns" <"$TMP/hold" >"$TMP/idle.out" 2>&1 &
+  cpid=$!
+  exec 9>"$TMP/hold"
+  for _ in $(seq 600); do
+    grep -q ready "$TMP/idle.out" && break
+    kill -0 "$cpid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if grep -q ready "$TMP/idle.out"; then
+    after=$(rss_kib "$pid")
+    awk -v a="$after" -v b="$before" -v n="$conns" 'BEGIN { printf "%.1f", (a - b) / n }'
+  else
+    echo "?"
+  fi
+  exec 9>&-
+  wait "$cpid" 2>/dev/null || true
+}
+tm=$(per_conn "$NS_T" "$HTTPD_PID" 10.0.2.2)
+vm=$(per_conn "$NS_A" "$NGINX_PID" 10.9.0.2)
+printf '%-34s %10s KiB %10s KiB %8s\n' "  memory per idle connection ($conns)" "$tm" "$vm" \
+  "$(awk -v a="$tm" -v b="$vm" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
