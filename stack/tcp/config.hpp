@@ -22,8 +22,8 @@ struct TcpConfig {
   // mode: a peer whose Nagle holds a response's second write until the first is ACKed (or whose
   // congestion window is still small) then does not wait out our delayed ACK.
   unsigned quickack_segments = 16;
-  Duration msl = std::chrono::seconds(30);               // TIME-WAIT lasts 2·MSL
-  size_t max_time_wait = 4096;  // TIME-WAIT entries kept at most; the oldest go first
+  Duration msl = std::chrono::seconds(30);  // TIME-WAIT lasts 2·MSL
+  size_t max_time_wait = 4096;              // TIME-WAIT entries kept at most; the oldest go first
   Duration keepalive_idle = std::chrono::hours(2);  // RFC 1122 4.2.3.6: ≥ 2 h by default
   Duration keepalive_interval = std::chrono::seconds(75);
   unsigned keepalive_probes = 9;
