@@ -10,7 +10,7 @@ check_bad() {
   err=$("$BIN/tundra-echo" "$@" 2>&1 >/dev/null); rc=$?
   local lines
   lines=$(printf '%s\n' "$err" | grep -c .)
-  if [ $rc -ne 2 ] || [ "$lines" -ne 1 ] || ! printf '%s' "$err" | grep -q -- "$expect"; then
+  if [ $rc -ne 2 ] || [ "$lines" -ne 1 ] || ! grep -q -- "$expect" <<<"$err"; then
     echo "FAIL: tundra-echo $* -> exit $rc, $lines lines: $err"
     failures=$((failures + 1))
   else

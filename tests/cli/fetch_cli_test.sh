@@ -16,8 +16,8 @@ check() {
   # --tun names a device that cannot exist: reaching the device would fail differently (exit 1).
   err=$("${RUN[@]}" "$BIN/tundra-fetch" --tun tundra-no-dev "$@" 2>&1 >/dev/null); rc=$?
   lines=$(printf '%s\n' "$err" | grep -c .)
-  if [ $rc -ne "$want" ] || [ "$lines" -ne 1 ] || ! printf '%s' "$err" | grep -q -- "$expect" ||
-    ! printf '%s' "$err" | grep -q "^tundra-fetch: error: "; then
+  if [ $rc -ne "$want" ] || [ "$lines" -ne 1 ] || ! grep -q -- "$expect" <<<"$err" ||
+    ! grep -q "^tundra-fetch: error: " <<<"$err"; then
     echo "FAIL: tundra-fetch $* -> exit $rc (want $want), $lines lines: $err"
     failures=$((failures + 1))
   else
@@ -48,11 +48,11 @@ help=$("$BIN/tundra-fetch" --help 2>&1) || { echo "FAIL: --help exit $?"; failur
 for line in "0  ok" "1  could not start" "2  bad arguments" "3  bad URL" "4  host name" \
   "5  connection refused" "6  timed out" "7  connection reset" "8  HTTP status >= 400" \
   "9  too many redirects" "10  could not write"; do
-  printf '%s' "$help" | grep -q -- "$line" || { echo "FAIL: --help lacks '$line'"; failures=$((failures + 1)); }
+  grep -q -- "$line" <<<"$help" || { echo "FAIL: --help lacks '$line'"; failures=$((failures + 1)); }
 done
 for opt in --verbose --head --data --header --location --max-redirs --output --fail --max-time \
   --connect-timeout --dns --resolve --silent --tun --pcap; do
-  printf '%s' "$help" | grep -q -- "$opt" || { echo "FAIL: --help lacks $opt"; failures=$((failures + 1)); }
+  grep -q -- "$opt" <<<"$help" || { echo "FAIL: --help lacks $opt"; failures=$((failures + 1)); }
 done
 "$BIN/tundra-fetch" --version | grep -qE '^[0-9]+\.[0-9]+' || { echo "FAIL: --version"; failures=$((failures + 1)); }
 [ $failures -eq 0 ] && echo "PASS fetch_cli" || { echo "FAIL fetch_cli: $failures"; exit 1; }

@@ -9,7 +9,7 @@ check_bad() {
   local err rc lines
   err=$(timeout 10 "$BIN/tundra-httpd" "$@" 2>&1 >/dev/null); rc=$?
   lines=$(printf '%s\n' "$err" | grep -c .)
-  if [ $rc -ne 2 ] || [ "$lines" -ne 1 ] || ! printf '%s' "$err" | grep -q -- "$expect"; then
+  if [ $rc -ne 2 ] || [ "$lines" -ne 1 ] || ! grep -q -- "$expect" <<<"$err"; then
     echo "FAIL: tundra-httpd $* -> exit $rc, $lines lines: $err"
     failures=$((failures + 1))
   else
@@ -33,6 +33,6 @@ check_bad "--no-such-option" --no-such-option
 help=$("$BIN/tundra-httpd" --help 2>&1)
 for opt in --root --port --index --no-listing --idle-timeout --header-timeout --send-timeout \
   --max-connections --max-body --access-log --tun; do
-  printf '%s' "$help" | grep -q -- "$opt" || { echo "FAIL: --help lacks $opt"; failures=$((failures + 1)); }
+  grep -q -- "$opt" <<<"$help" || { echo "FAIL: --help lacks $opt"; failures=$((failures + 1)); }
 done
 [ $failures -eq 0 ] && echo "PASS httpd cli" || { echo "FAIL httpd cli: $failures"; exit 1; }

@@ -7,16 +7,16 @@ interop_init ping "$@"
 start_tundra tundra-echo --tun tun0 --addr 10.0.0.2/24 --host-addr 10.0.0.1/24
 
 out=$(in_ns ping -c 5 -i 0.05 -W 2 10.0.0.2)
-echo "$out" | grep -q "5 received" || fail "56-byte ping: $out"
+grep -q "5 received" <<<"$out" || fail "56-byte ping: $out"
 pass "56-byte ping, 5/5"
 
 out=$(in_ns ping -c 5 -i 0.05 -W 2 -s 3000 10.0.0.2)
-echo "$out" | grep -q "5 received" || fail "3000-byte ping: $out"
-echo "$out" | grep -q "3008 bytes from 10.0.0.2" || fail "3000-byte reply size: $out"
+grep -q "5 received" <<<"$out" || fail "3000-byte ping: $out"
+grep -q "3008 bytes from 10.0.0.2" <<<"$out" || fail "3000-byte reply size: $out"
 pass "3000-byte ping (fragmented both ways), 5/5"
 
 out=$(in_ns ping -c 200 -i 0.002 -W 2 10.0.0.2)
-echo "$out" | grep -q "200 packets transmitted, 200 received" || fail "200 pings: $out"
+grep -q "200 packets transmitted, 200 received" <<<"$out" || fail "200 pings: $out"
 pass "200 pings in a row, none lost"
 
 # SIGUSR1 prints the counters while running.
