@@ -137,8 +137,8 @@ Result<int, ResolveFailure> open_socket(sock::SocketApi& api, uint16_t& port) {
 
 Result<Resolution, ResolveFailure> ask_dns(sock::SocketApi& api, const std::string& name,
                                            const Server& server, Duration timeout, int attempts,
-                                           size_t max_cnames, Resolution r,
-                                           Clock::time_point start) {
+                                           size_t max_cnames, Resolution r, Clock::time_point start,
+                                           std::optional<Clock::time_point> overall) {
   uint16_t local_port = 0;
   auto opened = open_socket(api, local_port);
   if (!opened) return Fail{opened.error()};
@@ -154,6 +154,7 @@ Result<Resolution, ResolveFailure> ask_dns(sock::SocketApi& api, const std::stri
     return Fail{ResolveFailure{e, name + ": " + what + " (from " + server.text() + ")", 0}};
   };
   for (int attempt = 1; attempt <= attempts; ++attempt) {
+    if (overall && Clock::now() >= *overall) break;  // the caller's time is up
     // RFC 5452 9.2: a fresh ID for every query sent, so a late answer to an earlier attempt is
     // not mistaken for one to this (it would be equally right, but unprovably so).
     const uint16_t id = random_u16(0, 0xffff);
@@ -166,7 +167,8 @@ Result<Resolution, ResolveFailure> ask_dns(sock::SocketApi& api, const std::stri
     spdlog::debug("resolver: query {} A id {} to {} from port {} (attempt {}/{})", name, id,
                   server.text(), local_port, attempt, attempts);
 
-    const auto deadline = Clock::now() + timeout;
+    auto deadline = Clock::now() + timeout;
+    if (overall && *overall < deadline) deadline = *overall;
     for (;;) {
       const auto left = deadline - Clock::now();
       if (left <= Clock::duration::zero()) break;
@@ -234,8 +236,8 @@ Result<Resolution, ResolveFailure> ask_dns(sock::SocketApi& api, const std::stri
   }
   return Fail{ResolveFailure{
       ResolveError::kTimeout,
-      name + ": no answer from " + server.text() + " after " + std::to_string(attempts) +
-          (attempts == 1 ? " attempt" : " attempts") + " of " +
+      name + ": no answer from " + server.text() + " after " + std::to_string(r.attempts) +
+          (r.attempts == 1 ? " attempt" : " attempts") + " of " +
           std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count()) +
           " ms",
       0}};
@@ -337,7 +339,8 @@ Result<Resolution, ResolveFailure> resolve(sock::SocketApi& api, std::string_vie
   attempts = std::max(attempts, 1);
   timeout = std::max(timeout, Duration(std::chrono::milliseconds(1)));
   return ask_dns(api, name, Server{*nameserver, options.port}, timeout, attempts,
-                 static_cast<size_t>(std::max(options.max_cnames, 0)), std::move(r), start);
+                 static_cast<size_t>(std::max(options.max_cnames, 0)), std::move(r), start,
+                 options.deadline);
 }
 
 }  // namespace tundra::app

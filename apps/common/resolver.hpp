@@ -31,6 +31,9 @@ struct ResolverOptions {
   // When the nameserver comes from resolv.conf (no --dns), its "options timeout:N attempts:N"
   // replace `timeout` and `attempts`, as they would for the system's own resolver.
   bool resolv_conf_options = true;
+  // A caller's overall limit (tundra-fetch's --max-time): no attempt waits past it, and none
+  // starts after it; running out is kTimeout.
+  std::optional<std::chrono::steady_clock::time_point> deadline;
 };
 
 enum class ResolveError {

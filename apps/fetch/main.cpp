@@ -173,6 +173,7 @@ int main(int argc, char** argv) {
   if (a.max_time > 0)
     o.deadline = start + std::chrono::duration_cast<SteadyClock::duration>(
                              std::chrono::duration<double>(a.max_time));
+  resolver.deadline = o.deadline;  // a DNS server that does not answer counts against --max-time
   if (a.connect_timeout > 0)
     o.connect_timeout = std::chrono::duration_cast<SteadyClock::duration>(
         std::chrono::duration<double>(a.connect_timeout));

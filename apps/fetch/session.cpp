@@ -133,10 +133,14 @@ HopResult run_hop(sock::SocketApi& api, const HopOptions& o, const StepPrinter& 
   // 2. Its IPv4 address.
   printer.step(StepId::kResolve, fmt::format("looking up {}", url.host));
   auto resolved = app::resolve(api, url.host, *o.resolver);
-  if (!resolved)
+  if (!resolved) {
+    if (o.deadline && SteadyClock::now() >= *o.deadline)
+      return fail(kExitTimedOut, fmt::format("{} while resolving {} ({})", timed_out_text(),
+                                             url.host, resolved.error().detail));
     return fail(kExitResolve,
                 fmt::format("could not resolve host {}: {} ({})", url.host,
                             app::to_string(resolved.error().error), resolved.error().detail));
+  }
   const app::Resolution& res = *resolved;
   result.times.dns = res.elapsed;
   std::vector<std::string> addresses;
@@ -156,27 +160,41 @@ HopResult run_hop(sock::SocketApi& api, const HopOptions& o, const StepPrinter& 
   printer.step(StepId::kPort, fmt::format("{} ({})", url.port,
                                           url.port_given ? "given in the URL" : "http's default"));
 
-  // 4. A TCP connection to the first address: SYN, SYN-ACK, ACK (RFC 9293 3.5).
+  // 4. A TCP connection: SYN, SYN-ACK, ACK (RFC 9293 3.5). When a name has several addresses and
+  // one refuses or does not answer, the next is tried (RFC 8305 section 5's fallback, one address
+  // at a time, without racing).
   sockaddr_in peer{};
-  peer.sin_family = AF_INET;
-  peer.sin_port = htons(url.port);
-  peer.sin_addr.s_addr = htonl(res.addresses.front().value());
-  printer.step(StepId::kConnect, fmt::format("to {}", endpoint_text(peer)));
-  const int fd = api.socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return fail(kExitStart, fmt::format("socket: {}", describe_errno(errno)));
-  std::optional<SteadyClock::duration> connect_limit = o.connect_timeout;
-  if (auto l = left(o.deadline); l && (!connect_limit || *l < *connect_limit)) connect_limit = l;
-  set_timeout(api, fd, SO_SNDTIMEO, connect_limit);
-  const auto connect_start = SteadyClock::now();
-  if (api.connect(fd, reinterpret_cast<const sockaddr*>(&peer), sizeof peer) < 0) {
+  int fd = -1;
+  auto connect_start = SteadyClock::now();
+  for (size_t i = 0; i < res.addresses.size(); ++i) {
+    peer = sockaddr_in{};
+    peer.sin_family = AF_INET;
+    peer.sin_port = htons(url.port);
+    peer.sin_addr.s_addr = htonl(res.addresses[i].value());
+    if (i == 0)
+      printer.step(StepId::kConnect, fmt::format("to {}", endpoint_text(peer)));
+    else
+      printer.detail(fmt::format("trying the next address: {}", endpoint_text(peer)));
+    fd = api.socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return fail(kExitStart, fmt::format("socket: {}", describe_errno(errno)));
+    std::optional<SteadyClock::duration> connect_limit = o.connect_timeout;
+    if (auto l = left(o.deadline); l && (!connect_limit || *l < *connect_limit)) connect_limit = l;
+    set_timeout(api, fd, SO_SNDTIMEO, connect_limit);
+    connect_start = SteadyClock::now();
+    if (api.connect(fd, reinterpret_cast<const sockaddr*>(&peer), sizeof peer) == 0) break;
     const int err = errno;
     api.close(fd);
-    if (err == EINPROGRESS)  // SO_SNDTIMEO ran out during the handshake
-      return fail(kExitTimedOut,
-                  fmt::format("connect to {} timed out after {}", endpoint_text(peer),
-                              format_ms(SteadyClock::now() - connect_start)));
-    return fail(exit_code_for_errno(err),
-                fmt::format("connect to {}: {}", endpoint_text(peer), describe_errno(err)));
+    fd = -1;
+    // EINPROGRESS: SO_SNDTIMEO ran out during the handshake.
+    const int code = err == EINPROGRESS ? kExitTimedOut : exit_code_for_errno(err);
+    const std::string message =
+        err == EINPROGRESS
+            ? fmt::format("connect to {} timed out after {}", endpoint_text(peer),
+                          format_ms(SteadyClock::now() - connect_start))
+            : fmt::format("connect to {}: {}", endpoint_text(peer), describe_errno(err));
+    const bool time_left = !o.deadline || SteadyClock::now() < *o.deadline;
+    if (i + 1 == res.addresses.size() || !time_left) return fail(code, message);
+    printer.detail(message);
   }
   result.times.connect = SteadyClock::now() - connect_start;
   sockaddr_in local{};

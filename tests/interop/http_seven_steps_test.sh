@@ -71,3 +71,24 @@ rc=0
 fetch -s -o "$WORK/none" http://no-such-name.test/ 2>"$WORK/fetch4.log" || rc=$?
 [ $rc = 4 ] || fail "NXDOMAIN: exit $rc, want 4 ($(cat "$WORK/fetch4.log"))"
 pass "an unknown name ends with exit 4: $(head -n 1 "$WORK/fetch4.log")"
+
+# A name with several addresses: when the first refuses (10.0.1.3 has no server) or does not
+# answer (10.0.1.77 is nobody), the next is tried.
+in_ns ip addr add 10.0.1.3/24 dev tun1
+fetch -v --resolve multi.test:10.0.1.3 --resolve multi.test:10.0.1.77 --resolve multi.test:10.0.1.1 \
+  --connect-timeout 1 -o "$WORK/page5" http://multi.test/devgaram 2>"$WORK/fetch5.log" ||
+  fail "fetch with fallback failed: $(cat "$WORK/fetch5.log")"
+[ "$(sha256sum <"$WORK/page5")" = "$(sha256sum <"$WORK/site/devgaram")" ] || fail "page5 differs"
+grep -q "trying the next address: 10.0.1.77:80" "$WORK/fetch5.log" &&
+  grep -q "trying the next address: 10.0.1.1:80" "$WORK/fetch5.log" ||
+  fail "-v does not show the fallback: $(cat "$WORK/fetch5.log")"
+pass "refused, then unanswered, then the third address serves the page"
+
+# A nameserver that never answers counts against --max-time (exit 6, not 3 attempts × 2 s).
+start=$SECONDS
+rc=0
+timeout 30 ip netns exec "$NS" "$BIN/tundra-fetch" --tun tun1 --addr 10.0.1.2/24 --max-time 2 -s \
+  --dns 10.0.1.99 -o "$WORK/none" http://www.github.com/ 2>"$WORK/fetch6.log" || rc=$?
+[ $rc = 6 ] || fail "silent nameserver with --max-time 2: exit $rc, want 6 ($(cat "$WORK/fetch6.log"))"
+[ $((SECONDS - start)) -le 4 ] || fail "silent nameserver: took $((SECONDS - start)) s with --max-time 2"
+pass "a silent nameserver and --max-time 2: exit 6 in $((SECONDS - start)) s"

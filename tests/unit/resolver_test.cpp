@@ -404,6 +404,23 @@ TEST_F(ResolverFixture, NameserverFromResolvConf) {
   EXPECT_NE(r.error().detail.find("cannot be read"), std::string::npos);
 }
 
+TEST_F(ResolverFixture, TheCallersDeadlineEndsTheAttempts) {
+  // ResolverOptions::deadline (tundra-fetch's --max-time) cuts a 3 × 2 s wait short.
+  serve([](const dns::Message&, int) { return std::vector<Reply>{}; });
+  options.timeout = std::chrono::seconds(2);
+  options.attempts = 3;
+  const auto t0 = std::chrono::steady_clock::now();
+  options.deadline = t0 + std::chrono::milliseconds(100);
+  auto r = resolve("www.example.com");
+  const auto took = std::chrono::steady_clock::now() - t0;
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().error, ResolveError::kTimeout);
+  EXPECT_GE(took, std::chrono::milliseconds(100));
+  EXPECT_LT(took, std::chrono::seconds(2));
+  EXPECT_EQ(queries().size(), 1u);
+  EXPECT_NE(r.error().detail.find("after 1 attempt"), std::string::npos) << r.error().detail;
+}
+
 TEST_F(ResolverFixture, ResolvConfOptionsReplaceTimeoutAndAttempts) {
   serve([](const dns::Message&, int) { return std::vector<Reply>{}; });
   options.nameserver.reset();
