@@ -55,6 +55,7 @@ uint16_t Connection::advertised_window() {
 }
 
 Repr Connection::header(Seq seq, Flags flags, Instant now) {
+  app_read_ = false;  // this segment carries the window
   Repr h{};
   h.src_port = tuple_.local_port;
   h.dst_port = tuple_.remote_port;
@@ -313,8 +314,10 @@ void Connection::output(Instant now, SegmentSink& out) {
   const size_t sent = send_data(now, out);
   // A pure ACK when one is owed and no data carried it, or when reading opened the window enough
   // to be worth telling (RFC 1122 4.2.3.3).
+  // Only reading opens the window (as Linux decides in tcp_cleanup_rbuf): the larger, scaled
+  // window that follows the handshake's unscaled 65535 is told with the next segment, not alone.
   bool window_update = false;
-  if (!sent && !ack_now_) {
+  if (!sent && !ack_now_ && app_read_) {
     // The edge we could advertise now (the field holds at most 65535 << scale).
     const Seq right = rcv_nxt_ + std::min(rcv_.window(), size_t{65535} << rcv_wscale_);
     window_update = right > rcv_adv_ &&
@@ -348,7 +351,10 @@ size_t Connection::send(std::span<const std::byte> data) {
 }
 
 size_t Connection::recv(std::span<std::byte> out, bool peek) {
-  return peek ? rcv_.peek(out) : rcv_.read(out);
+  if (peek) return rcv_.peek(out);
+  const size_t n = rcv_.read(out);
+  if (n > 0) app_read_ = true;
+  return n;
 }
 
 bool Connection::readable() const {

@@ -177,6 +177,35 @@ TEST_F(ConnFixture, PassiveOpenAnswersOnlyOfferedOptions) {
   EXPECT_EQ(conn->state(), State::Established);
 }
 
+TEST_F(ConnFixture, HandshakeWindowWaitsForTheNextSegmentButReadingIsTold) {
+  config.quickack_segments = 0;
+  conn = std::make_unique<Connection>(config, kTuple, Seq(kIss), 1500);
+  Repr syn = seg(flags({Flag::Syn}), 0, 0);
+  syn.options.mss = 1460;
+  syn.options.window_scale = 7;
+  conn->accept_syn(syn, clock.now(), out);
+  auto r = out.take();
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].h.window, 65535u);  // RFC 7323 2.2: a SYN's window is not scaled
+  input(seg(flags({Flag::Ack}), 1, 1));
+  ASSERT_EQ(conn->state(), State::Established);
+  // The larger scaled window is not worth a segment of its own: nothing was read.
+  EXPECT_TRUE(flush().empty());
+  // Two full segments (ACKed after the second), then the application reads them: the window
+  // opens by 2 MSS, and that is told at once (RFC 1122 4.2.3.3).
+  EXPECT_TRUE(input(seg(flags({Flag::Ack}), 1, 1), pattern(1460)).empty());
+  r = input(seg(flags({Flag::Ack}), 1461, 1), pattern(1460));
+  ASSERT_EQ(r.size(), 1u);
+  const uint16_t before = r[0].h.window;
+  EXPECT_TRUE(flush().empty());
+  Bytes got(4000);
+  ASSERT_EQ(conn->recv(got), 2920u);
+  r = flush();
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].h.flags, Flags(Flag::Ack));
+  EXPECT_GT(r[0].h.window, before);
+}
+
 TEST_F(ConnFixture, UnacceptableSegmentIsAnsweredWithAckAndDropped) {
   established();
   auto r = input(seg(flags({Flag::Ack}), 1'000'000, 1), pattern(10));
