@@ -84,7 +84,7 @@ void Runtime::start() {
   loop_->start();
 }
 
-void Runtime::wait_for_stop_signal() {
+void Runtime::wait_for_stop_signal(const std::function<void()>& on_usr1) {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
@@ -95,6 +95,7 @@ void Runtime::wait_for_stop_signal() {
     if (sigwait(&set, &sig) != 0) continue;
     if (sig == SIGUSR1) {
       print_counters();
+      if (on_usr1) on_usr1();
       continue;
     }
     spdlog::info("{}: stopping", strsignal(sig));

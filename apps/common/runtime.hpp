@@ -34,8 +34,9 @@ class Runtime {
 
   // Starts the event loop's thread. Call after blocking signals (block_signals()).
   void start();
-  // Waits on the calling thread for SIGINT or SIGTERM, printing counters on each SIGUSR1.
-  void wait_for_stop_signal();
+  // Waits on the calling thread for SIGINT or SIGTERM, printing counters on each SIGUSR1 and then
+  // calling `on_usr1` (a program's own counters, say) when given.
+  void wait_for_stop_signal(const std::function<void()>& on_usr1 = {});
   // Closes all sockets (blocked callers return EBADF) and stops the loop. Join application
   // threads after this, before the Runtime goes away.
   void stop();

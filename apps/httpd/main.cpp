@@ -1,8 +1,6 @@
 // tundra-httpd: an HTTP/1.1 static file server (RFC 9110, RFC 9112) on tundra over a TUN device,
 // serving a directory to many clients at once from one thread through the socket facade.
 #include <fmt/format.h>
-#include <signal.h>
-#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
 #include <climits>
@@ -26,12 +24,6 @@ namespace {
 
 std::chrono::milliseconds millis(double seconds) {
   return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000.0));
-}
-
-void print_counters(tundra::app::Runtime& rt, const tundra::httpd::Server& server) {
-  rt.print_counters();
-  fmt::print(stderr, "{}", tundra::format_report({server.counters()}));
-  std::fflush(stderr);
 }
 
 }  // namespace
@@ -109,21 +101,10 @@ int main(int argc, char** argv) {
              rt->stack().ipv4().mtu());
   std::fflush(stderr);
 
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGUSR1);
-  while (true) {
-    int sig = 0;
-    if (sigwait(&set, &sig) != 0) continue;
-    if (sig == SIGUSR1) {
-      print_counters(*rt, *server);
-      continue;
-    }
-    spdlog::info("{}: stopping", strsignal(sig));
-    break;
-  }
+  rt->wait_for_stop_signal([&server] {
+    fmt::print(stderr, "{}", tundra::format_report({server->counters()}));
+    std::fflush(stderr);
+  });
   rt->stop();
   thread.join();
   fmt::print(stderr, "{}", tundra::format_report({server->counters()}));

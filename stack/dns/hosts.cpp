@@ -3,12 +3,10 @@
 
 #include <algorithm>
 
+#include "stack/dns/fields.hpp"
+
 namespace tundra::dns {
 namespace {
-
-bool is_blank(char c) {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
-}
 
 char fold(char c) {
   return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
@@ -17,21 +15,6 @@ char fold(char c) {
 std::string_view without_trailing_dot(std::string_view s) {
   if (!s.empty() && s.back() == '.') s.remove_suffix(1);
   return s;
-}
-
-// Splits a line (comment already removed) into its blank-separated fields.
-std::vector<std::string_view> fields_of(std::string_view line) {
-  std::vector<std::string_view> out;
-  size_t i = 0;
-  while (i < line.size()) {
-    while (i < line.size() && is_blank(line[i]))
-      ++i;
-    const size_t start = i;
-    while (i < line.size() && !is_blank(line[i]))
-      ++i;
-    if (i > start) out.push_back(line.substr(start, i - start));
-  }
-  return out;
 }
 
 }  // namespace

@@ -5,26 +5,10 @@
 #include <charconv>
 #include <string>
 
+#include "stack/dns/fields.hpp"
+
 namespace tundra::dns {
 namespace {
-
-bool is_blank(char c) {
-  return c == ' ' || c == '\t' || c == '\r';
-}
-
-std::vector<std::string_view> fields_of(std::string_view line) {
-  std::vector<std::string_view> out;
-  size_t i = 0;
-  while (i < line.size()) {
-    while (i < line.size() && is_blank(line[i]))
-      ++i;
-    const size_t start = i;
-    while (i < line.size() && !is_blank(line[i]))
-      ++i;
-    if (i > start) out.push_back(line.substr(start, i - start));
-  }
-  return out;
-}
 
 // "NAME:N" with N a decimal number, clamped to [lo, hi]; nullopt when it is something else.
 std::optional<int> option_value(std::string_view opt, std::string_view name, int lo, int hi) {
