@@ -9,21 +9,17 @@
 // after the round trip they point elsewhere, but nothing reads them. Trailing bytes are dropped.
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
 #include <span>
 
 #include "stack/dns/answer.hpp"
 #include "stack/dns/message.hpp"
+#include "violated.hpp"
 
 namespace {
 
 using namespace tundra;
 
-[[noreturn]] void violated(const char* what) {
-  std::fputs(what, stderr);
-  std::fputc('\n', stderr);
-  __builtin_trap();
-}
+using fuzz::violated;
 
 // The message with what a round trip may change taken out: CNAME rdata.
 dns::Message comparable(dns::Message m) {

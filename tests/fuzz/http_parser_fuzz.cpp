@@ -11,23 +11,19 @@
 // response answers (GET, HEAD, CONNECT, none); 7 no finish() at the end.
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "stack/http/parser.hpp"
+#include "violated.hpp"
 
 namespace {
 
 using namespace tundra;
 
-[[noreturn]] void violated(const char* what) {
-  std::fputs(what, stderr);
-  std::fputc('\n', stderr);
-  __builtin_trap();
-}
+using fuzz::violated;
 
 // One thing the parser said. Body pieces are merged: their sizes depend on the split.
 struct Record {

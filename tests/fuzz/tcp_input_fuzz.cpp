@@ -16,13 +16,13 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
 #include <optional>
 
 #include "stack/stack.hpp"
 #include "stack/wire/checksum.hpp"
 #include "stack/wire/tcp.hpp"
 #include "support/packets.hpp"
+#include "violated.hpp"
 
 namespace {
 
@@ -36,12 +36,7 @@ constexpr uint16_t kPort = 80, kPeerPort = 40000;
 constexpr uint8_t kTcp = 6;
 constexpr size_t kMaxRecords = 16;
 
-// Reported as a crash, so libFuzzer saves the input: an invariant of the stack does not hold.
-[[noreturn]] void violated(const char* what) {
-  std::fputs(what, stderr);
-  std::fputc('\n', stderr);
-  __builtin_trap();
-}
+using fuzz::violated;
 
 Bytes segment(tcpw::Repr h, const Bytes& payload, ipv4::Address src) {
   h.payload_len = payload.size();
