@@ -198,7 +198,7 @@ Response Responder::serve_file(const http::Message& req, const std::string& path
     not_modified = none_match(inm->value, etag);
   } else if (const http::Field* ims = req.find("If-Modified-Since")) {
     // RFC 9110 13.1.3: an invalid date is ignored.
-    if (auto since = http::parse_http_date(ims->value)) not_modified = st.st_mtime <= *since;
+    if (auto since = http::parse_http_date(ims->value, now)) not_modified = st.st_mtime <= *since;
   }
   if (not_modified) {
     // RFC 9110 15.4.5: 304 carries the validators, no content.
@@ -225,7 +225,7 @@ Response Responder::serve_file(const http::Message& req, const std::string& path
       bool match = false;
       if (!val.empty() && val.front() == '"') {
         match = val == etag;  // strong comparison; a weak tag (W/...) never matches
-      } else if (auto date = http::parse_http_date(val)) {
+      } else if (auto date = http::parse_http_date(val, now)) {
         match = *date == st.st_mtime;
       }
       if (!match) range = nullptr;

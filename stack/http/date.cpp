@@ -70,7 +70,7 @@ std::string format_http_date(std::time_t t) {
                      kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
-std::optional<std::time_t> parse_http_date(std::string_view s) {
+std::optional<std::time_t> parse_http_date(std::string_view s, std::time_t now) {
   std::tm tm{};
   size_t pos = 0;
   int year = 0;
@@ -94,7 +94,6 @@ std::optional<std::time_t> parse_http_date(std::string_view s) {
         literal(s, pos, "-") && digits(s, pos, 2, year) && literal(s, pos, " ") &&
         time_of_day(s, pos, tm) && literal(s, pos, " GMT")) {
       // RFC 9110 5.6.7: a two-digit year more than 50 years in the future is in the past century.
-      std::time_t now = std::time(nullptr);
       std::tm now_tm{};
       gmtime_r(&now, &now_tm);
       int full = (now_tm.tm_year + 1900) / 100 * 100 + year;

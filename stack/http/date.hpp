@@ -15,6 +15,7 @@ std::string format_http_date(std::time_t t);
 // RFC 9110 5.6.7: a recipient MUST accept IMF-fixdate, the obsolete RFC 850 form
 // ("Sunday, 06-Nov-94 08:49:37 GMT") and asctime ("Sun Nov  6 08:49:37 1994"). nullopt when the
 // text is none of them; an invalid date in a conditional header means the header is ignored.
-std::optional<std::time_t> parse_http_date(std::string_view text);
+// `now` places an RFC 850 two-digit year (time is an argument, as everywhere in stack/).
+std::optional<std::time_t> parse_http_date(std::string_view text, std::time_t now);
 
 }  // namespace tundra::http

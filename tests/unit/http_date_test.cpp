@@ -7,6 +7,7 @@ namespace tundra::http {
 namespace {
 
 constexpr std::time_t kRfcExample = 784111777;  // Sun, 06 Nov 1994 08:49:37 GMT
+constexpr std::time_t kNow = 1764028800;        // Wed, 25 Nov 2025 00:00:00 GMT
 
 TEST(HttpDate, FormatsImfFixdate) {
   EXPECT_EQ(format_http_date(kRfcExample), "Sun, 06 Nov 1994 08:49:37 GMT");
@@ -14,15 +15,21 @@ TEST(HttpDate, FormatsImfFixdate) {
 }
 
 TEST(HttpDate, ParsesTheThreeFormats) {
-  EXPECT_EQ(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), kRfcExample);
-  EXPECT_EQ(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"), kRfcExample);
-  EXPECT_EQ(parse_http_date("Sun Nov  6 08:49:37 1994"), kRfcExample);
+  EXPECT_EQ(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT", kNow), kRfcExample);
+  EXPECT_EQ(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT", kNow), kRfcExample);
+  EXPECT_EQ(parse_http_date("Sun Nov  6 08:49:37 1994", kNow), kRfcExample);
+}
+
+TEST(HttpDate, TwoDigitYearsMoreThan50YearsAheadAreInThePast) {
+  // RFC 9110 5.6.7, against the `now` given: in 2025, "75" is 2075 and "76" is 1976.
+  EXPECT_EQ(parse_http_date("Tuesday, 01-Jan-75 00:00:00 GMT", kNow), std::time_t{3313526400});
+  EXPECT_EQ(parse_http_date("Thursday, 01-Jan-76 00:00:00 GMT", kNow), std::time_t{189302400});
 }
 
 TEST(HttpDate, RoundTrips) {
   for (std::time_t t :
        {std::time_t{0}, kRfcExample, std::time_t{1700000000}, std::time_t{2000000000}})
-    EXPECT_EQ(parse_http_date(format_http_date(t)), t);
+    EXPECT_EQ(parse_http_date(format_http_date(t), kNow), t);
 }
 
 TEST(HttpDate, RefusesWhatIsNotADate) {
@@ -31,7 +38,7 @@ TEST(HttpDate, RefusesWhatIsNotADate) {
                           "Sun, 06 Foo 1994 08:49:37 GMT", "Sun, 06 Nov 1994 25:49:37 GMT",
                           "Sun, 32 Nov 1994 08:49:37 GMT", "Sun 06 Nov 1994 08:49:37 GMT",
                           "Sunday, 06-Nov-1994 08:49:37 GMT", "Sun Nov 6 08:49:37 1994"})
-    EXPECT_FALSE(parse_http_date(bad)) << bad;
+    EXPECT_FALSE(parse_http_date(bad, kNow)) << bad;
 }
 
 }  // namespace
