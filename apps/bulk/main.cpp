@@ -23,6 +23,7 @@
 #include "apps/common/byte_size.hpp"
 #include "apps/common/options.hpp"
 #include "apps/common/runtime.hpp"
+#include "apps/common/sockets.hpp"
 
 namespace {
 
@@ -123,14 +124,8 @@ int run_listen(Session& s) {
 
 // Opens the listening socket before we say we are up, so a peer may connect right after.
 int open_listener(SocketApi& api, uint16_t port) {
-  const int fd = api.socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) throw std::runtime_error(fmt::format("socket: {}", bulk::describe_errno(errno)));
-  const int one = 1;
-  api.setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  if (api.bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) < 0 || api.listen(fd, 16) < 0)
+  const int fd = app::listen_tcp(api, port, 16, false);
+  if (fd < 0)
     throw std::runtime_error(
         fmt::format("listen on port {}: {}", port, bulk::describe_errno(errno)));
   return fd;

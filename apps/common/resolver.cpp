@@ -11,6 +11,7 @@
 #include <random>
 #include <sstream>
 
+#include "apps/common/sockets.hpp"
 #include "stack/dns/answer.hpp"
 #include "stack/dns/hosts.hpp"
 #include "stack/dns/message.hpp"
@@ -92,14 +93,6 @@ class SocketGuard {
   int fd_;
 };
 
-sockaddr_in to_sockaddr(wire::ipv4::Address a, uint16_t port) {
-  sockaddr_in s{};
-  s.sin_family = AF_INET;
-  s.sin_port = htons(port);
-  s.sin_addr.s_addr = htonl(a.value());
-  return s;
-}
-
 const sockaddr* as_sockaddr(const sockaddr_in& s) {
   return reinterpret_cast<const sockaddr*>(&s);
 }
@@ -124,7 +117,7 @@ Result<int, ResolveFailure> open_socket(sock::SocketApi& api, uint16_t& port) {
   if (fd < 0) return Fail{socket_failure("socket", errno)};
   for (int i = 0; i < kBindTries; ++i) {
     port = random_u16(1024, 65535);
-    const sockaddr_in local = to_sockaddr(wire::ipv4::Address{}, port);
+    const sockaddr_in local = ipv4_sockaddr(wire::ipv4::Address{}, port);
     if (api.bind(fd, as_sockaddr(local), sizeof local) == 0) return fd;
     const int err = errno;
     if (err == EADDRINUSE) continue;
@@ -148,7 +141,7 @@ Result<Resolution, ResolveFailure> ask_dns(sock::SocketApi& api, const std::stri
   r.server = server.address;
   r.local_port = local_port;
 
-  const sockaddr_in to = to_sockaddr(server.address, server.port);
+  const sockaddr_in to = ipv4_sockaddr(server.address, server.port);
   std::vector<std::byte> buf(kReceiveBuffer);
   auto fail = [&](ResolveError e, const std::string& what) {
     return Fail{ResolveFailure{e, name + ": " + what + " (from " + server.text() + ")", 0}};

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "apps/common/sockets.hpp"
+
 namespace tundra::app {
 
 namespace {
@@ -29,15 +31,8 @@ struct Client {
 constexpr size_t kEchoBacklog = 256 * 1024;
 
 int listen_on(sock::SocketApi& api, uint16_t port) {
-  const int fd = api.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-  if (fd < 0) throw std::runtime_error(fmt::format("socket: {}", std::strerror(errno)));
-  int one = 1;
-  api.setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  if (api.bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) < 0 || api.listen(fd, 128) < 0)
-    throw std::runtime_error(fmt::format("TCP port {}: {}", port, std::strerror(errno)));
+  const int fd = app::listen_tcp(api, port, 128, true);
+  if (fd < 0) throw std::runtime_error(fmt::format("TCP port {}: {}", port, std::strerror(errno)));
   return fd;
 }
 

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "apps/common/sockets.hpp"
 #include "apps/fetch/exit_codes.hpp"
 #include "apps/fetch/progress.hpp"
 #include "apps/fetch/redirect.hpp"
@@ -167,10 +168,7 @@ HopResult run_hop(sock::SocketApi& api, const HopOptions& o, const StepPrinter& 
   int fd = -1;
   auto connect_start = SteadyClock::now();
   for (size_t i = 0; i < res.addresses.size(); ++i) {
-    peer = sockaddr_in{};
-    peer.sin_family = AF_INET;
-    peer.sin_port = htons(url.port);
-    peer.sin_addr.s_addr = htonl(res.addresses[i].value());
+    peer = app::ipv4_sockaddr(res.addresses[i], url.port);
     if (i == 0)
       printer.step(StepId::kConnect, fmt::format("to {}", endpoint_text(peer)));
     else

@@ -13,6 +13,7 @@
 #include <ctime>
 #include <stdexcept>
 
+#include "apps/common/sockets.hpp"
 #include "apps/httpd/access_log.hpp"
 
 namespace tundra::httpd {
@@ -34,15 +35,8 @@ Server::Server(sock::SocketApi& api, ServerConfig config)
   limits_.max_header_bytes = 32 * 1024;  // larger field sections get 431
   limits_.max_body = config_.max_body;
   limits_.keep_trailers = false;
-  listener_ = api_.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-  if (listener_ < 0) throw std::runtime_error(fmt::format("socket: {}", std::strerror(errno)));
-  int one = 1;
-  api_.setsockopt(listener_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(config_.port);
-  if (api_.bind(listener_, reinterpret_cast<sockaddr*>(&a), sizeof a) < 0 ||
-      api_.listen(listener_, 1024) < 0)
+  listener_ = app::listen_tcp(api_, config_.port, 1024, true);
+  if (listener_ < 0)
     throw std::runtime_error(fmt::format("TCP port {}: {}", config_.port, std::strerror(errno)));
 }
 
