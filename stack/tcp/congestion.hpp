@@ -1,11 +1,13 @@
 // Congestion control behind a small interface (RFC 5681 and its successors), so NewReno and
-// later CUBIC are interchangeable. The TCP connection owns the send state and retransmits; an
+// CUBIC are interchangeable. The TCP connection owns the send state and retransmits; an
 // algorithm owns cwnd, ssthresh and the recovery state and tells the connection what to do.
 #pragma once
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string_view>
+#include <vector>
 
 #include "stack/base/time.hpp"
 #include "stack/tcp/seq.hpp"
@@ -26,6 +28,7 @@ struct AckEvent {
   size_t flight_before = 0;  // bytes in flight (SND.NXT - SND.UNA, or the RFC 6675 pipe) before
   Seq snd_nxt;               // SND.NXT when the ACK arrived
   Instant now;
+  std::optional<Duration> srtt;  // the connection's smoothed RTT, when it has one
 
   // The connection reports only these two kinds, so advancing SND.UNA is what tells them apart.
   constexpr AckKind kind() const {
@@ -68,7 +71,10 @@ class CongestionControl {
   virtual bool in_recovery() const = 0;
 };
 
-// "newreno"; nullptr for a name it does not know.
+// "newreno" or "cubic"; nullptr for a name it does not know.
 std::unique_ptr<CongestionControl> make_congestion_control(std::string_view name, size_t smss);
+
+// The names make_congestion_control() knows, for validating and listing on a command line.
+std::vector<std::string_view> congestion_control_names();
 
 }  // namespace tundra::tcp

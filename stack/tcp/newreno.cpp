@@ -1,5 +1,6 @@
 // NewReno (RFC 5681, RFC 6582, RFC 3042): the arithmetic on cwnd and ssthresh per ACK and timeout,
-// called by the TCP connection through the CongestionControl interface.
+// called by the TCP connection through the CongestionControl interface; its loss recovery
+// (RenoRecovery) is CUBIC's too.
 #include "stack/tcp/newreno.hpp"
 
 #include <algorithm>
@@ -12,25 +13,21 @@ namespace {
 constexpr unsigned kDupThreshold = 3;
 }  // namespace
 
-NewReno::NewReno(size_t smss)
+RenoRecovery::RenoRecovery(size_t smss)
     : smss_(std::max<size_t>(smss, 1)),
       cwnd_(initial_window(smss_)),
       ssthresh_(std::numeric_limits<size_t>::max()) {}
 
-size_t NewReno::halved(size_t flight) const {
-  return std::max(flight / 2, 2 * smss_);
-}
-
-bool NewReno::beyond_recover(Seq ack) const {
+bool RenoRecovery::beyond_recover(Seq ack) const {
   return !recover_ || ack - 1u > *recover_;
 }
 
-AckResponse NewReno::on_ack(const AckEvent& e) {
+AckResponse RenoRecovery::on_ack(const AckEvent& e) {
   fresh_ = false;
   return e.kind() == AckKind::Duplicate ? on_duplicate(e) : on_new_data(e);
 }
 
-AckResponse NewReno::on_new_data(const AckEvent& e) {
+AckResponse RenoRecovery::on_new_data(const AckEvent& e) {
   AckResponse r;
   dup_acks_ = 0;
   // SND.UNA moved, so the segment now first in line has not been through the timer.
@@ -43,7 +40,7 @@ AckResponse NewReno::on_new_data(const AckEvent& e) {
       // than one segment beyond what is outstanding go in a burst, and leave fast recovery.
       cwnd_ = std::min(ssthresh_, std::max(flight_after, smss_) + smss_);
       in_recovery_ = false;
-      ca_acked_ = 0;
+      on_window_reset();
     } else {
       // RFC 6582 3.2 step 3, partial acknowledgment: the next hole is at SND.UNA; retransmit it,
       // deflate by what was acknowledged and add back one SMSS if a full segment left the network.
@@ -55,24 +52,21 @@ AckResponse NewReno::on_new_data(const AckEvent& e) {
       r.may_send_new = cwnd_ >= flight_after + smss_;
     }
   } else if (cwnd_ < ssthresh_) {
-    // RFC 5681 3.1 eq. 2, slow start with appropriate byte counting: at most one SMSS per ACK,
-    // so a receiver splitting its ACKs cannot speed the growth up.
-    cwnd_ += std::min(e.bytes_acked, smss_);
+    // RFC 5681 3.1 eq. 2 with RFC 3465's appropriate byte counting: grow by what the ACK covers,
+    // at most L = 2*SMSS (3465 2.3), so that a receiver ACKing every second segment (RFC 1122
+    // 4.2.3.2) still sees cwnd double per round trip, while one splitting its ACKs cannot speed
+    // the growth up. The slow start that follows a timeout uses L = 1*SMSS (3465 2.3).
+    cwnd_ += std::min(e.bytes_acked, (slow_start_after_timeout_ ? 1 : 2) * smss_);
+    if (cwnd_ >= ssthresh_) slow_start_after_timeout_ = false;
   } else {
-    // RFC 5681 3.1, congestion avoidance by counting bytes: one SMSS each time a cwnd's worth has
-    // been acknowledged, i.e. about one per RTT whether or not the receiver delays its ACKs.
-    ca_acked_ += e.bytes_acked;
-    if (ca_acked_ >= cwnd_) {
-      ca_acked_ -= cwnd_;
-      cwnd_ += smss_;
-    }
+    grow_in_congestion_avoidance(e);
   }
 
   if (!in_recovery_ && recover_ && beyond_recover(e.ack)) recover_.reset();
   return r;
 }
 
-AckResponse NewReno::on_duplicate(const AckEvent& e) {
+AckResponse RenoRecovery::on_duplicate(const AckEvent& e) {
   AckResponse r;
   if (dup_acks_ < std::numeric_limits<unsigned>::max()) ++dup_acks_;
 
@@ -102,12 +96,13 @@ AckResponse NewReno::on_duplicate(const AckEvent& e) {
   // backstop if a retransmission was itself lost (RFC 6582 4).
   if (dup_acks_ != kDupThreshold || !beyond_recover(e.ack)) return r;
 
-  // RFC 5681 3.2 steps 2 and 3, with RFC 6582 3.2 step 2 recording recover.
-  ssthresh_ = halved(flight_at_first_dup_);
+  // RFC 5681 3.2 steps 2 and 3, with RFC 6582 3.2 step 2 recording recover. The algorithm
+  // decides how far ssthresh falls (NewReno halves FlightSize, CUBIC takes beta_cubic of it).
+  ssthresh_ = ssthresh_after_loss(flight_at_first_dup_, LossSignal::DuplicateAcks);
   cwnd_ = ssthresh_ + kDupThreshold * smss_;
   recover_ = e.snd_nxt - 1u;
   in_recovery_ = true;
-  ca_acked_ = 0;
+  on_window_reset();
   const size_t outstanding_segments = (flight_at_first_dup_ + smss_ - 1) / smss_;
   inflations_left_ =
       outstanding_segments > kDupThreshold ? outstanding_segments - kDupThreshold : 0;
@@ -116,15 +111,16 @@ AckResponse NewReno::on_duplicate(const AckEvent& e) {
   return r;
 }
 
-void NewReno::on_retransmission_timeout(size_t flight, Seq snd_nxt) {
+void RenoRecovery::on_retransmission_timeout(size_t flight, Seq snd_nxt) {
   fresh_ = false;
-  // RFC 5681 3.1 eq. 4, unless this segment was already resent by the timer: then the flight is
-  // only what slow start resent since, and ssthresh is held.
-  if (!timed_out_) ssthresh_ = halved(flight);
+  // RFC 5681 3.1 eq. 4 (RFC 9438 4.8 for CUBIC), unless this segment was already resent by the
+  // timer: then the flight is only what slow start resent since, and ssthresh is held.
+  if (!timed_out_) ssthresh_ = ssthresh_after_loss(flight, LossSignal::Timeout);
   timed_out_ = true;
+  slow_start_after_timeout_ = true;
   // RFC 5681 3.1: the loss window, one full-sized segment, regardless of IW.
   cwnd_ = smss_;
-  ca_acked_ = 0;
+  on_window_reset();
   dup_acks_ = 0;
   // RFC 6582 3.2 step 4: remember how far we had sent, and leave fast recovery.
   in_recovery_ = false;
@@ -132,14 +128,14 @@ void NewReno::on_retransmission_timeout(size_t flight, Seq snd_nxt) {
   recover_ = snd_nxt - 1u;
 }
 
-void NewReno::on_idle_restart(Duration idle, Duration rto) {
+void RenoRecovery::on_idle_restart(Duration idle, Duration rto) {
   // RFC 5681 4.1: the ACK clock has drained, restart from RW = min(IW, cwnd).
   if (idle <= rto) return;
   cwnd_ = std::min(cwnd_, initial_window(smss_));
-  ca_acked_ = 0;
+  on_window_reset();
 }
 
-void NewReno::set_smss(size_t smss) {
+void RenoRecovery::set_smss(size_t smss) {
   if (smss == 0 || smss == smss_) return;
   if (fresh_) {
     // Nothing sent under the old size yet: IW is defined in terms of the real SMSS.
@@ -150,6 +146,20 @@ void NewReno::set_smss(size_t smss) {
     cwnd_ = std::max(cwnd_ / smss_ * smss + cwnd_ % smss_ * smss / smss_, smss);
   }
   smss_ = smss;
+}
+
+void NewReno::grow_in_congestion_avoidance(const AckEvent& e) {
+  // RFC 5681 3.1, congestion avoidance by counting bytes: one SMSS each time a cwnd's worth has
+  // been acknowledged, i.e. about one per RTT whether or not the receiver delays its ACKs.
+  ca_acked_ += e.bytes_acked;
+  if (ca_acked_ >= cwnd()) {
+    ca_acked_ -= cwnd();
+    set_cwnd(cwnd() + smss());
+  }
+}
+
+size_t NewReno::ssthresh_after_loss(size_t flight, LossSignal /*signal*/) {
+  return std::max(flight / 2, 2 * smss());
 }
 
 }  // namespace tundra::tcp

@@ -1,5 +1,6 @@
 // NewReno congestion control: RFC 5681 slow start, congestion avoidance, fast retransmit and fast
-// recovery, with RFC 6582's partial-ACK handling and RFC 3042 limited transmit. Created through
+// recovery, with RFC 6582's partial-ACK handling and RFC 3042 limited transmit. The loss-recovery
+// part is the base class RenoRecovery, which CUBIC (cubic.hpp) shares. Created through
 // make_congestion_control() and driven by the TCP connection.
 #pragma once
 
@@ -10,13 +11,13 @@
 
 namespace tundra::tcp {
 
-class NewReno final : public CongestionControl {
+// What NewReno and CUBIC have in common: slow start, duplicate ACK counting, limited transmit,
+// fast retransmit, NewReno fast recovery with its partial ACKs and `recover`, the retransmission
+// timeout and the restart after idle. RFC 9438 4.2: CUBIC "does not make any changes to the TCP
+// Fast Recovery and Fast Retransmit algorithms". A subclass supplies only how cwnd grows in
+// congestion avoidance and how far ssthresh falls on a loss, through the protected hooks below.
+class RenoRecovery : public CongestionControl {
  public:
-  // Starts with cwnd = IW(smss) (RFC 6928 2) and an "arbitrarily high" ssthresh (RFC 5681 3.1).
-  // The ACK of a SYN must not be reported to on_ack: it must not grow cwnd (RFC 5681 3.1).
-  explicit NewReno(size_t smss);
-
-  std::string_view name() const override { return "newreno"; }
   AckResponse on_ack(const AckEvent& e) override;
   void on_retransmission_timeout(size_t flight, Seq snd_nxt) override;
   void on_idle_restart(Duration idle, Duration rto) override;
@@ -29,19 +30,38 @@ class NewReno final : public CongestionControl {
   size_t smss() const { return smss_; }
   unsigned duplicate_acks() const { return dup_acks_; }
 
+ protected:
+  enum class LossSignal {
+    DuplicateAcks,  // the third duplicate ACK: fast retransmit (RFC 5681 3.2 step 2)
+    Timeout,        // the retransmission timer (RFC 5681 3.1 eq. 4)
+  };
+
+  // Starts with cwnd = IW(smss) (RFC 6928 2) and an "arbitrarily high" ssthresh (RFC 5681 3.1).
+  // The ACK of a SYN must not be reported to on_ack: it must not grow cwnd (RFC 5681 3.1).
+  explicit RenoRecovery(size_t smss);
+
+  // An ACK of new data outside recovery with cwnd() >= ssthresh(): grow cwnd with set_cwnd().
+  virtual void grow_in_congestion_avoidance(const AckEvent& e) = 0;
+  // A congestion event: the new ssthresh for `flight` bytes outstanding (RFC 5681 3.2 step 2's
+  // FlightSize when the first duplicate arrived, or eq. 4's at a timeout). Called while cwnd()
+  // is still the window before the reduction; not called again when the timer fires a second
+  // time for the same segment (ssthresh is held then).
+  virtual size_t ssthresh_after_loss(size_t flight, LossSignal signal) = 0;
+  // cwnd was set by something other than congestion-avoidance growth (a loss, a timeout, the end
+  // of recovery, a restart after idle): whatever the growth rule accumulated starts afresh.
+  virtual void on_window_reset() {}
+
+  void set_cwnd(size_t cwnd) { cwnd_ = cwnd; }
+
  private:
   AckResponse on_new_data(const AckEvent& e);
   AckResponse on_duplicate(const AckEvent& e);
-  // RFC 5681 3.1 eq. 4.
-  size_t halved(size_t flight) const;
   // RFC 6582 3.2 step 2: does `ack` cover more than recover, i.e. ack - 1 > recover?
   bool beyond_recover(Seq ack) const;
 
   size_t smss_;
   size_t cwnd_;
   size_t ssthresh_;
-  // Bytes acknowledged in congestion avoidance since cwnd last grew (RFC 5681 3.1's counting).
-  size_t ca_acked_ = 0;
   // Consecutive duplicate ACKs, and FlightSize when the first of them arrived: RFC 5681 3.2 step 2
   // halves that, so segments sent by limited transmit do not count.
   unsigned dup_acks_ = 0;
@@ -57,8 +77,26 @@ class NewReno final : public CongestionControl {
   // The segment at SND.UNA was already resent by the retransmission timer: a further timeout holds
   // ssthresh rather than halving the tiny post-timeout flight again (RFC 5681 3.1).
   bool timed_out_ = false;
+  // Slow start after a retransmission timeout grows by at most one SMSS per ACK (RFC 3465 2.3).
+  bool slow_start_after_timeout_ = false;
   // Nothing acknowledged or timed out yet: an MSS learned in the handshake resets cwnd to its IW.
   bool fresh_ = true;
+};
+
+class NewReno final : public RenoRecovery {
+ public:
+  explicit NewReno(size_t smss) : RenoRecovery(smss) {}
+
+  std::string_view name() const override { return "newreno"; }
+
+ private:
+  void grow_in_congestion_avoidance(const AckEvent& e) override;
+  // RFC 5681 3.1 eq. 4 (and 3.2 step 2): max(FlightSize / 2, 2*SMSS).
+  size_t ssthresh_after_loss(size_t flight, LossSignal signal) override;
+  void on_window_reset() override { ca_acked_ = 0; }
+
+  // Bytes acknowledged in congestion avoidance since cwnd last grew (RFC 5681 3.1's counting).
+  size_t ca_acked_ = 0;
 };
 
 }  // namespace tundra::tcp

@@ -64,7 +64,7 @@ TEST(TcpCongestion, AckKindComesFromWhetherSndUnaMoved) {
   EXPECT_EQ(AckEvent{.bytes_acked = 1}.kind(), AckKind::NewData);
 }
 
-TEST(TcpCongestion, SlowStartGrowsByAtMostOneSmssPerAck) {
+TEST(TcpCongestion, SlowStartGrowsByAtMostTwoSmssPerAck) {
   Flow f;
   f.fill();
   EXPECT_EQ(f.flight(), 10'000u);
@@ -74,10 +74,25 @@ TEST(TcpCongestion, SlowStartGrowsByAtMostOneSmssPerAck) {
   EXPECT_FALSE(r.retransmit_first_unacked);
   EXPECT_FALSE(r.may_send_new);
 
-  f.ack(500);  // RFC 5681 eq. 2: min(N, SMSS)
+  f.ack(500);  // RFC 5681 eq. 2 with RFC 3465 byte counting: what the ACK covers
   EXPECT_EQ(f.cc.cwnd(), 11'500u);
-  f.ack(3000);  // a stretch ACK still adds one SMSS only
-  EXPECT_EQ(f.cc.cwnd(), 12'500u);
+  f.ack(2000);  // a delayed ACK of two segments adds two (RFC 3465 2.3, L = 2*SMSS)
+  EXPECT_EQ(f.cc.cwnd(), 13'500u);
+  f.ack(3000);  // a stretch ACK adds no more than two
+  EXPECT_EQ(f.cc.cwnd(), 15'500u);
+}
+
+TEST(TcpCongestion, SlowStartAfterATimeoutGrowsByOneSmssPerAck) {
+  Flow f;
+  f.send(40'000);
+  f.timeout();  // ssthresh = 20000, cwnd = 1000
+  f.una = f.nxt;
+  f.send(1000);
+  f.ack(1000);
+  EXPECT_EQ(f.cc.cwnd(), 2'000u);
+  f.send(2000);
+  f.ack(2000);  // RFC 3465 2.3: L = 1*SMSS in the slow start that follows a timeout
+  EXPECT_EQ(f.cc.cwnd(), 3'000u);
 }
 
 TEST(TcpCongestion, CongestionAvoidanceAddsOneSmssPerWindowAcknowledged) {
