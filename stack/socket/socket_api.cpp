@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "stack/socket/sockaddr.hpp"
+#include "stack/tcp/congestion.hpp"
 
 namespace tundra::sock {
 
@@ -166,6 +167,8 @@ void SocketApi::apply_options(const Descriptor& d, tcp::Connection& c) {
   if (d.keepalive) c.set_keepalive(true, now());
   if (d.rcvbuf) c.set_rcvbuf(*d.rcvbuf);
   if (d.sndbuf) c.set_sndbuf(*d.sndbuf);
+  if (!d.congestion.empty() && c.congestion().name() != d.congestion)
+    c.set_congestion_control(d.congestion);
 }
 
 int SocketApi::setsockopt(int fd, int level, int name, const void* value, socklen_t len) {
@@ -182,6 +185,15 @@ int SocketApi::setsockopt(int fd, int level, int name, const void* value, sockle
   int v = 0;
   if (level == IPPROTO_TCP) {
     if (d->kind == Kind::Udp) return fail(EOPNOTSUPP);
+    if (name == TCP_CONGESTION) {
+      // As Linux: the algorithm's name, not necessarily NUL-terminated; ENOENT for an unknown one.
+      const auto* text = static_cast<const char*>(value);
+      const std::string cc(text, strnlen(text, static_cast<size_t>(std::max<socklen_t>(len, 0))));
+      if (!tcp::make_congestion_control(cc, 536)) return fail(ENOENT);
+      d->congestion = cc;
+      if (c && c->congestion().name() != cc) c->set_congestion_control(cc);
+      return 0;
+    }
     if (name != TCP_NODELAY) return fail(ENOPROTOOPT);
     if (!int_value(v)) return fail(EINVAL);
     d->nodelay = v != 0;
@@ -255,7 +267,18 @@ int SocketApi::getsockopt(int fd, int level, int name, void* value, socklen_t* l
       v = c ? c->nodelay() : d->nodelay;
     else if (name == TCP_MAXSEG)
       v = c ? static_cast<int>(c->mss()) : 536;
-    else
+    else if (name == TCP_CONGESTION) {
+      // As Linux: the name, NUL-padded, cut to the caller's buffer (TCP_CA_NAME_MAX is 16).
+      std::string cc =
+          c ? std::string(c->congestion().name())
+            : (d->congestion.empty() ? tcp().config().congestion_control : d->congestion);
+      char name_buf[16] = {};
+      std::memcpy(name_buf, cc.data(), std::min(cc.size(), sizeof name_buf - 1));
+      const auto n = std::min<socklen_t>(*len, sizeof name_buf);
+      std::memcpy(value, name_buf, static_cast<size_t>(n));
+      *len = n;
+      return 0;
+    } else
       return fail(ENOPROTOOPT);
   } else if (level == SOL_SOCKET) {
     switch (name) {

@@ -15,6 +15,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <string>
 
 #include "stack/loop/event_loop.hpp"
 #include "stack/tcp/tcp.hpp"
@@ -72,6 +73,7 @@ class SocketApi {
     std::optional<Duration> rcvtimeo, sndtimeo;
     bool nodelay = false, keepalive = false, reuseaddr = false;
     std::optional<size_t> rcvbuf, sndbuf;
+    std::string congestion;          // TCP_CONGESTION; empty: the stack's default
     std::optional<Duration> linger;  // SO_LINGER on: graceful close waits this long; 0 aborts
     int pending_error = 0;
   };

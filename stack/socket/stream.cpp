@@ -54,6 +54,7 @@ int SocketApi::accept(int fd, sockaddr* addr, socklen_t* len, int flags) {
   child.keepalive = parent.keepalive;
   child.rcvbuf = parent.rcvbuf;
   child.sndbuf = parent.sndbuf;
+  child.congestion = parent.congestion;
   child.linger = parent.linger;
   child.rcvtimeo = parent.rcvtimeo;
   child.sndtimeo = parent.sndtimeo;

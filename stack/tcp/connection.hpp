@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string_view>
 #include <variant>
 
 #include "stack/base/buffer.hpp"
@@ -21,6 +22,7 @@
 #include "stack/tcp/send_buffer.hpp"
 #include "stack/tcp/seq.hpp"
 #include "stack/tcp/state.hpp"
+#include "stack/tcp/trace.hpp"
 #include "stack/wire/ipv4_address.hpp"
 #include "stack/wire/tcp.hpp"
 
@@ -137,6 +139,11 @@ class Connection {
   bool sack_enabled() const { return sack_enabled_; }
   uint8_t snd_wscale() const { return snd_wscale_; }
   uint8_t rcv_wscale() const { return rcv_wscale_; }
+  // When open() or accept_syn() started the connection (its age in the connection table).
+  Instant opened_at() const { return opened_at_; }
+  // Swaps the congestion control algorithm (TCP_CONGESTION); false for a name it does not know.
+  // The new algorithm starts from its initial window with the negotiated MSS.
+  bool set_congestion_control(std::string_view name);
   // True once the connection is over and its slot may be freed (CLOSED, or TIME-WAIT expired).
   bool finished() const { return state_ == State::Closed; }
   // The instant TIME-WAIT started, for the layer's cap on TIME-WAIT entries.
@@ -144,6 +151,8 @@ class Connection {
 
   // For the layer: the challenge-ACK budget is shared by all connections (RFC 5961 7).
   void set_challenge_budget(TokenBucket* budget) { challenge_budget_ = budget; }
+  // Where this connection reports its events (trace.hpp); nullptr (the default) traces nothing.
+  void set_trace(TraceSink* sink) { trace_ = sink; }
 
  private:
   // Input, in RFC 9293 3.10.7's order (tcp_input.cpp).
@@ -160,7 +169,29 @@ class Connection {
   void reset(int error);  // to CLOSED with `error` for the application
   void enter_time_wait(Instant now);
 
+  // Tracing (tcp_trace.cpp). Each entry point (input, output, on_timer, open, close, …) holds a
+  // TraceScope, which reports state and cwnd/ssthresh changes when the call returns.
+  struct TraceScope {
+    TraceScope(Connection& conn, Instant at) : c(conn), now(at) {}
+    ~TraceScope() {
+      if (c.trace_) c.trace_changes(now);
+    }
+    TraceScope(const TraceScope&) = delete;
+    TraceScope& operator=(const TraceScope&) = delete;
+    Connection& c;
+    Instant now;
+  };
+  TraceEvent trace_event(TraceKind kind, Instant now) const;
+  void trace(TraceKind kind, Instant now, std::optional<Seq> seq = std::nullopt,
+             std::string detail = {});
+  void trace_segment(TraceKind kind, const wire::tcp::Repr& h, size_t len, Instant now,
+                     bool retransmission);
+  void trace_changes(Instant now);
+  void trace_rtt(Duration sample, Instant now);
+
   // Output (tcp_output.cpp).
+  // Every segment leaves through here: counted, traced, handed to the sink.
+  void transmit(OutSegment segment, Instant now, SegmentSink& out, bool retransmission = false);
   void send_syn(bool with_ack, Instant now, SegmentSink& out);
   size_t send_data(Instant now, SegmentSink& out);
   void send_segment(Seq seq, size_t len, bool fin, Instant now, SegmentSink& out,
@@ -241,12 +272,17 @@ class Connection {
   unsigned keepalive_sent_ = 0;
   std::optional<Instant> keepalive_at_;
   Instant last_input_;
+  Instant opened_at_;
   std::optional<Instant> time_wait_since_;
   Instant last_send_;  // for RFC 5681 4.1 restart after idle
   int error_ = 0;
   bool error_reported_ = false;
   TokenBucket* challenge_budget_ = nullptr;
   ConnectionStats stats_;
+  TraceSink* trace_ = nullptr;
+  // What the trace last reported, so changes are reported once.
+  State traced_state_ = State::Closed;
+  size_t traced_cwnd_ = 0, traced_ssthresh_ = 0;
 };
 
 }  // namespace tundra::tcp

@@ -63,6 +63,7 @@ ConnId Tcp::create(const FourTuple& tuple, Instant now) {
   const ConnId id = next_conn_++;
   auto e = std::make_unique<Entry>(config_, tuple, iss, ip_.mtu());
   e->conn.set_challenge_budget(&challenge_budget_);
+  e->conn.set_trace(trace_);
   demux_[tuple] = id;
   conns_.emplace(id, std::move(e));
   return id;

@@ -79,6 +79,8 @@ class Tcp final : public SegmentSink {
   void send(const FourTuple& tuple, OutSegment segment, Instant now) override;
 
   const TcpConfig& config() const { return config_; }
+  // Connections created from now on report their events to `sink` (nullptr: no tracing).
+  void set_trace(TraceSink* sink) { trace_ = sink; }
   const TcpCounters& counters() const { return counters_; }
   size_t connection_count() const { return conns_.size(); }
   size_t time_wait_count() const { return time_wait_.size(); }
@@ -88,6 +90,19 @@ class Tcp final : public SegmentSink {
   void for_each(F f) const {
     for (const auto& [id, e] : conns_)
       f(id, e->conn);
+  }
+  // What the connection table shows of a listener.
+  struct ListenerInfo {
+    Endpoint local;
+    size_t backlog = 0;    // accept queue capacity
+    size_t half_open = 0;  // SYN-RECEIVED connections
+    size_t queued = 0;     // established, waiting for accept()
+  };
+  // Visits every listener, in id order.
+  template <class F>
+  void for_each_listener(F f) const {
+    for (const auto& [id, l] : listeners_)
+      f(id, ListenerInfo{l.local, l.backlog, l.half_open, l.accept_queue.size()});
   }
 
  private:
@@ -136,6 +151,7 @@ class Tcp final : public SegmentSink {
   ConnId next_conn_ = 1;
   ListenerId next_listener_ = 1;
   TcpCounters counters_;
+  TraceSink* trace_ = nullptr;
 };
 
 }  // namespace tundra::tcp

@@ -57,6 +57,13 @@ void Connection::negotiate(const wire::tcp::Options& peer) {
   cc_->set_smss(smss_);
 }
 
+bool Connection::set_congestion_control(std::string_view name) {
+  auto cc = make_congestion_control(name, smss_);
+  if (!cc) return false;
+  cc_ = std::move(cc);
+  return true;
+}
+
 void Connection::accept_syn(const Repr& syn, Instant now, SegmentSink& out) {
   passive_ = true;
   // RFC 9293 3.10.7.2 (LISTEN, third check: SYN).
@@ -70,7 +77,11 @@ void Connection::accept_syn(const Repr& syn, Instant now, SegmentSink& out) {
   snd_wl1_ = Seq(syn.seq);
   state_ = State::SynReceived;
   last_input_ = now;
+  opened_at_ = now;
   ++stats_.segments_in;
+  traced_state_ = State::Listen;  // a passive open comes from the listener's LISTEN
+  TraceScope scope(*this, now);
+  if (trace_) trace_segment(TraceKind::Recv, syn, 0, now, false);
   send_syn(true, now, out);
 }
 
@@ -115,6 +126,8 @@ void Connection::enter_time_wait(Instant now) {
 void Connection::input(const Repr& seg, std::span<const std::byte> payload, Instant now,
                        SegmentSink& out) {
   ++stats_.segments_in;
+  TraceScope scope(*this, now);
+  if (trace_) trace_segment(TraceKind::Recv, seg, payload.size(), now, false);
   last_input_ = now;
   keepalive_sent_ = 0;
   if (keepalive_ && synchronized(state_)) keepalive_at_ = now + config_.keepalive_idle;
@@ -282,13 +295,20 @@ void Connection::rtt_sample(const Repr& seg, Seq acked_to, Instant now) {
   // RFC 7323 4.1: with timestamps, every ACK that advances the window gives a sample from TSecr.
   if (ts_enabled_ && seg.options.timestamps && seg.options.timestamps->tsecr != 0) {
     const uint32_t elapsed = ts_now(now) - seg.options.timestamps->tsecr;
-    if (elapsed < 60'000) rtt_.sample(std::chrono::milliseconds(std::max<uint32_t>(elapsed, 1)));
+    if (elapsed < 60'000) {
+      const Duration sample = std::chrono::milliseconds(std::max<uint32_t>(elapsed, 1));
+      rtt_.sample(sample);
+      trace_rtt(sample, now);
+    }
     rtt_timing_.reset();
     return;
   }
   // RFC 6298 3 (Karn): time one segment at a time, never a retransmitted one.
   if (rtt_timing_ && acked_to > rtt_timing_->first) {
-    rtt_.sample(std::max<Duration>(now - rtt_timing_->second, std::chrono::microseconds(100)));
+    const Duration sample =
+        std::max<Duration>(now - rtt_timing_->second, std::chrono::microseconds(100));
+    rtt_.sample(sample);
+    trace_rtt(sample, now);
     rtt_timing_.reset();
   }
 }
@@ -337,7 +357,7 @@ bool Connection::process_ack(const Repr& seg, size_t payload_len, Instant now, S
     // The ACK of our SYN is not new data for congestion control (it starts with IW).
     AckResponse r;
     if (data_acked > 0 || fin_acked)
-      r = cc_->on_ack(AckEvent{ack, acked, flight_before, snd_nxt_, now});
+      r = cc_->on_ack(AckEvent{ack, acked, flight_before, snd_nxt_, now, rtt_.srtt()});
     if (r.may_send_new) extra_allowance_ = smss_;
     // RFC 6298 5.2/5.3: stop the timer when everything is acknowledged, else restart it.
     if (snd_una_ == snd_max_)
@@ -346,6 +366,7 @@ bool Connection::process_ack(const Repr& seg, size_t payload_len, Instant now, S
       arm_retransmit(now);
     if (r.retransmit_first_unacked) {
       ++stats_.fast_retransmits;
+      trace(TraceKind::FastRetransmit, now, snd_una_, "partial_ack");  // RFC 6582 3.2 step 3
       recover(now, out);
     } else if (cc_->in_recovery()) {
       sack_recovery(now, out);
@@ -373,10 +394,17 @@ bool Connection::process_ack(const Repr& seg, size_t payload_len, Instant now, S
     const size_t wnd = size_t{seg.window} << snd_wscale_;
     if (payload_len == 0 && !seg.flags.fin() && wnd == old_wnd && flight_before > 0) {
       ++stats_.dup_acks_in;
-      const AckResponse r = cc_->on_ack(AckEvent{ack, 0, flight_before, snd_nxt_, now});
+      if (trace_) {
+        TraceEvent e = trace_event(TraceKind::DupAck, now);
+        e.ack = static_cast<uint32_t>(distance(iss_, ack));
+        trace_->record(e);
+      }
+      const AckResponse r =
+          cc_->on_ack(AckEvent{ack, 0, flight_before, snd_nxt_, now, rtt_.srtt()});
       if (r.may_send_new) extra_allowance_ = smss_;  // RFC 3042 limited transmit
       if (r.retransmit_first_unacked) {
         ++stats_.fast_retransmits;
+        trace(TraceKind::FastRetransmit, now, snd_una_, "dupacks");  // RFC 5681 3.2 step 2
         high_rxt_ = snd_una_;
         recover(now, out);
       } else if (cc_->in_recovery()) {

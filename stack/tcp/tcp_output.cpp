@@ -103,15 +103,16 @@ void Connection::send_syn(bool with_ack, Instant now, SegmentSink& out) {
   snd_nxt_ = iss_ + 1u;
   snd_max_ = max(snd_max_, snd_nxt_);
   if (!rtt_timing_ && retries_ == 0) rtt_timing_ = {iss_, now};
-  ++stats_.segments_out;
   last_send_ = now;
-  out.send(tuple_, OutSegment{h, PacketBuffer::with_capacity(0)}, now);
+  transmit(OutSegment{h, PacketBuffer::with_capacity(0)}, now, out, retries_ > 0);
   if (!std::holds_alternative<timer::Retransmit>(timer_)) arm_retransmit(now);
 }
 
 void Connection::open(Instant now, SegmentSink& out) {
+  TraceScope scope(*this, now);
   // RFC 9293 3.10.1: active OPEN sends <SEQ=ISS><CTL=SYN> and enters SYN-SENT.
   state_ = State::SynSent;
+  opened_at_ = now;
   send_syn(false, now, out);
 }
 
@@ -132,7 +133,6 @@ void Connection::send_segment(Seq seq, size_t len, bool fin, Instant now, Segmen
     snd_buf_.copy_out(offset, payload.append(len));
   }
   h.payload_len = len;
-  ++stats_.segments_out;
   if (retransmission)
     ++stats_.retransmits;
   else
@@ -141,7 +141,14 @@ void Connection::send_segment(Seq seq, size_t len, bool fin, Instant now, Segmen
   if (!ts_enabled_ && !retransmission && len > 0 && !rtt_timing_) rtt_timing_ = {seq, now};
   if (retransmission && rtt_timing_ && rtt_timing_->first >= seq) rtt_timing_.reset();
   last_send_ = now;
-  out.send(tuple_, OutSegment{h, std::move(payload)}, now);
+  transmit(OutSegment{h, std::move(payload)}, now, out, retransmission);
+}
+
+void Connection::transmit(OutSegment segment, Instant now, SegmentSink& out, bool retransmission) {
+  ++stats_.segments_out;
+  if (trace_)
+    trace_segment(TraceKind::Send, segment.header, segment.header.payload_len, now, retransmission);
+  out.send(tuple_, std::move(segment), now);
 }
 
 size_t Connection::send_data(Instant now, SegmentSink& out) {
@@ -239,6 +246,7 @@ void Connection::send_tail_loss_probe(Instant now, SegmentSink& out) {
   // RFC 8985 7.3: new data if the windows allow, else the last segment sent again; either way the
   // peer's ACK (with SACK) shows what was lost and recovery starts without waiting for the RTO.
   const uint64_t before = stats_.segments_out;
+  trace(TraceKind::Tlp, now);
   if (unsent() > 0 && snd_wnd_ > bytes_in_flight()) {
     const size_t len = std::min({unsent(), smss_, snd_wnd_ - bytes_in_flight()});
     send_segment(snd_nxt_, len, false, now, out, false);
@@ -261,8 +269,7 @@ void Connection::send_ack(Instant now, SegmentSink& out) {
   // already hold data up to SND.MAX and would find an ACK numbered below it unacceptable (and
   // answer with an ACK of its own: an ACK war).
   Repr h = header(snd_max_, Flags(Flag::Ack), now);
-  ++stats_.segments_out;
-  out.send(tuple_, OutSegment{h, PacketBuffer::with_capacity(0)}, now);
+  transmit(OutSegment{h, PacketBuffer::with_capacity(0)}, now, out);
 }
 
 void Connection::send_rst(Seq seq, Instant now, SegmentSink& out) {
@@ -271,8 +278,7 @@ void Connection::send_rst(Seq seq, Instant now, SegmentSink& out) {
   h.dst_port = tuple_.remote_port;
   h.seq = seq.value();
   h.flags = Flags(Flag::Rst);
-  ++stats_.segments_out;
-  out.send(tuple_, OutSegment{h, PacketBuffer::with_capacity(0)}, now);
+  transmit(OutSegment{h, PacketBuffer::with_capacity(0)}, now, out);
 }
 
 void Connection::arm_retransmit(Instant now) {
@@ -286,8 +292,11 @@ void Connection::refresh_timer(Instant now) {
   if (state_ == State::TimeWait || state_ == State::Closed) return;
   if (std::holds_alternative<timer::TimeWait>(timer_)) return;  // orphaned FIN-WAIT-2 deadline
   const bool outstanding = snd_max_ > snd_una_;
-  if (snd_wnd_ == 0 && unsent() > 0 && state_ != State::SynSent && state_ != State::SynReceived) {
-    // RFC 9293 3.8.6.1: a zero window with data waiting runs the persist timer.
+  if ((snd_wnd_ == 0 || !outstanding) && unsent() > 0 && state_ != State::SynSent &&
+      state_ != State::SynReceived) {
+    // RFC 9293 3.8.6.1: a zero window with data waiting runs the persist timer. So does a window
+    // too small to be worth a segment with nothing in flight (sender SWS avoidance held the data
+    // back): no ACK will come to reopen it, so the timer is RFC 1122 4.2.3.4's override timeout.
     if (!std::holds_alternative<timer::Persist>(timer_)) timer_ = timer::Persist{now + rtt_.rto()};
     return;
   }
@@ -299,6 +308,7 @@ void Connection::refresh_timer(Instant now) {
 }
 
 void Connection::output(Instant now, SegmentSink& out) {
+  TraceScope scope(*this, now);
   switch (state_) {
     case State::Closed:
     case State::Listen:
@@ -400,6 +410,7 @@ void Connection::shutdown_write() {
 }
 
 void Connection::close(Instant now, SegmentSink& out) {
+  TraceScope scope(*this, now);
   app_closed_ = true;
   // RFC 9293 3.10.4 / RFC 1122 4.2.2.13: closing with unread data loses it: send RST.
   if (rcv_.readable() > 0 && synchronized(state_) && state_ != State::TimeWait) {
@@ -412,6 +423,7 @@ void Connection::close(Instant now, SegmentSink& out) {
 }
 
 void Connection::abort(Instant now, SegmentSink& out) {
+  TraceScope scope(*this, now);
   // RFC 9293 3.10.5: in SYN-RECEIVED and the synchronized states, send a reset.
   app_closed_ = true;
   if (state_ == State::SynReceived || (synchronized(state_) && state_ != State::TimeWait))

@@ -1,5 +1,6 @@
 // Connection timers: retransmission (RFC 6298), the persist timer for zero windows (RFC 9293
 // 3.8.6.1), delayed ACKs (RFC 1122 4.2.3.2), keep-alive (RFC 1122 4.2.3.6) and TIME-WAIT.
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 namespace tundra::tcp {
 
 void Connection::on_timer(Instant now, SegmentSink& out) {
+  TraceScope scope(*this, now);
   if (ack_deadline_ && *ack_deadline_ <= now) {
     ack_deadline_.reset();
     ack_now_ = true;
@@ -39,8 +41,7 @@ void Connection::on_timer(Instant now, SegmentSink& out) {
     ++keepalive_sent_;
     keepalive_at_ = now + config_.keepalive_interval;
     auto h = header(snd_una_ - 1u, wire::tcp::Flags(wire::tcp::Flag::Ack), now);
-    ++stats_.segments_out;
-    out.send(tuple_, OutSegment{h, PacketBuffer::with_capacity(0)}, now);
+    transmit(OutSegment{h, PacketBuffer::with_capacity(0)}, now, out);
   }
   if (state_ == State::SynSent || state_ == State::SynReceived) return;
   output(now, out);
@@ -51,6 +52,7 @@ void Connection::on_retransmit_timeout(Instant now, SegmentSink& out) {
   ++stats_.timeouts;
   rtt_timing_.reset();  // Karn: nothing in flight may be timed now
   rtt_.backoff();       // RFC 6298 5.5
+  if (trace_) trace(TraceKind::Rto, now, snd_una_, fmt::format("retries={}", retries_));
   if (state_ == State::SynSent || state_ == State::SynReceived) {
     if (retries_ > config_.syn_retries) {
       reset(ETIMEDOUT);
@@ -75,14 +77,19 @@ void Connection::on_retransmit_timeout(Instant now, SegmentSink& out) {
 void Connection::on_persist_timeout(Instant now, SegmentSink& out) {
   // RFC 9293 3.8.6.1: probe the zero window. The probe carries one byte of new data (allowed by
   // the RFC), so a peer that ignores empty probes still has to answer; if a probe byte is already
-  // outstanding, it is sent again instead.
-  ++stats_.zero_window_probes;
+  // outstanding, it is sent again instead. A small open window that sender SWS avoidance left
+  // unused gets what it takes (RFC 1122 4.2.3.4: the override timeout).
+  const bool zero = snd_wnd_ == 0;
+  if (zero) ++stats_.zero_window_probes;
   rtt_.backoff();
+  trace(TraceKind::Persist, now, snd_nxt_ > snd_una_ ? snd_una_ : snd_nxt_,
+        zero ? "zero_window" : "sws_override");
   if (snd_nxt_ > snd_una_) {
     retransmit_first(now, out);
   } else if (unsent() > 0) {
-    send_segment(snd_nxt_, 1, false, now, out, false);
-    snd_nxt_ += 1u;
+    const size_t len = zero ? 1 : std::min({snd_wnd_, unsent(), smss_});
+    send_segment(snd_nxt_, len, false, now, out, false);
+    snd_nxt_ += len;
     snd_max_ = max(snd_max_, snd_nxt_);
   }
   timer_ = timer::Persist{now + rtt_.rto()};
