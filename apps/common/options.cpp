@@ -4,7 +4,10 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <cstdio>
+
 #include "apps/common/version.hpp"
+#include "stack/tcp/congestion.hpp"
 
 namespace tundra::app {
 
@@ -34,6 +37,20 @@ void add_common_options(CLI::App& app, CommonOptions& o) {
       ->check(CLI::Range(0.0, 3600.0))
       ->group(tcp);
   app.add_flag("--nodelay", o.nodelay, "TCP_NODELAY on every connection (no Nagle)")->group(tcp);
+  app.add_option("--ephemeral-ports", o.ephemeral_text,
+                 "local ports for outgoing connections, LO-HI (default 49152-65535; narrow it to "
+                 "see port exhaustion)")
+      ->type_name("LO-HI")
+      ->group(tcp);
+  std::vector<std::string> cc_names;
+  for (auto n : tcp::congestion_control_names())
+    cc_names.emplace_back(n);
+  app.add_option("--cc", o.cc,
+                 "congestion control of new connections (a socket can pick its own with "
+                 "TCP_CONGESTION)")
+      ->capture_default_str()
+      ->check(CLI::IsMember(cc_names))
+      ->group(tcp);
 
   const char* diag = "Diagnostics";
   app.add_option("--pcap", o.pcap, "write every datagram sent and received to this pcap file")
@@ -42,6 +59,16 @@ void add_common_options(CLI::App& app, CommonOptions& o) {
                  "trace, debug (one line per packet), info, warn, error, critical, off")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
+      ->group(diag);
+  app.add_option("--tcp-trace", o.tcp_trace,
+                 "write one CSV line per TCP event (segments, states, RTT, cwnd, losses) to FILE; "
+                 "scripts/plot-tcp draws it")
+      ->type_name("FILE")
+      ->group(diag);
+  app.add_option("--control", o.control,
+                 "serve the control socket at PATH (mode 0600) for tundra-ctl: connections, "
+                 "listeners, counters")
+      ->type_name("PATH")
       ->group(diag);
 
   const char* faults = "Fault injection";
@@ -66,6 +93,12 @@ void add_common_options(CLI::App& app, CommonOptions& o) {
       ->group(faults);
   app.add_option("--rate", f.rate_mbit, "rate limit in Mbit/s (0: none)")
       ->check(CLI::Range(0.0, 1e6))
+      ->group(faults);
+  app.add_option("--rate-queue", f.rate_queue,
+                 "datagrams queued at the rate limit at most; more are dropped (a drop-tail "
+                 "router's queue)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000))
       ->group(faults);
   app.add_option("--fault-direction", f.direction,
                  "which way the faults apply: in (to tundra), out (from tundra, like netem on an "
@@ -121,6 +154,16 @@ std::optional<int> parse(CLI::App& app, CommonOptions& o, int argc, char** argv)
     if (!o.addr.contains(*o.gateway))
       return usage_error(
           app, fmt::format("--gateway: {} is not on {}", o.gateway_text, o.addr.to_string()));
+  }
+  if (!o.ephemeral_text.empty()) {
+    unsigned lo = 0, hi = 0;
+    char dash = 0, extra = 0;
+    if (std::sscanf(o.ephemeral_text.c_str(), "%u%c%u%c", &lo, &dash, &hi, &extra) != 3 ||
+        dash != '-' || lo == 0 || hi > 65535 || lo > hi)
+      return usage_error(app, fmt::format("--ephemeral-ports: '{}' is not a range LO-HI of ports "
+                                          "1-65535",
+                                          o.ephemeral_text));
+    o.ephemeral_ports = {static_cast<uint16_t>(lo), static_cast<uint16_t>(hi)};
   }
   spdlog::set_level(spdlog::level::from_str(o.log_level));
   return std::nullopt;

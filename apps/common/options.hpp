@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "stack/wire/ipv4_address.hpp"
 
@@ -19,6 +20,7 @@ constexpr int kExitUsage = 2;    // bad arguments
 struct FaultOptions {
   double loss = 0, duplicate = 0, reorder = 0, corrupt = 0;
   double delay_ms = 0, jitter_ms = 0, rate_mbit = 0;
+  size_t rate_queue = 1000;       // datagrams the rate limiter holds at most (a router's queue)
   std::string direction = "out";  // in, out or both; out is what tundra sends, like netem
   uint64_t seed = 1;
   bool any() const {
@@ -37,12 +39,17 @@ struct CommonOptions {
   std::string log_level = "warn";
   std::optional<double> time_wait_s;  // TIME-WAIT length (2·MSL), shortened for labs
   bool nodelay = false;               // TCP_NODELAY on every connection
+  std::string cc = "newreno";         // congestion control of new connections
+  std::string ephemeral_text;         // --ephemeral-ports LO-HI; empty: 49152-65535
+  std::string tcp_trace;              // --tcp-trace FILE: the TCP event trace (CSV); empty: none
+  std::string control;  // --control PATH: the control socket (tundra-ctl); empty: none
   FaultOptions faults;
 
   // Filled in by finish() from the texts above.
   wire::ipv4::Cidr addr;
   wire::ipv4::Cidr host_addr;
   std::optional<wire::ipv4::Address> gateway;
+  std::optional<std::pair<uint16_t, uint16_t>> ephemeral_ports;
 };
 
 // Adds the shared options to `app`.

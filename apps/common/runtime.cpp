@@ -26,6 +26,7 @@ std::unique_ptr<netif::Link> wrap_link(std::unique_ptr<netif::Link> device, cons
     d.delay = Duration(static_cast<int64_t>(o.faults.delay_ms * 1000));
     d.jitter = Duration(static_cast<int64_t>(o.faults.jitter_ms * 1000));
     d.rate_mbit = o.faults.rate_mbit;
+    d.rate_queue_limit = o.faults.rate_queue;
     netif::FaultConfig fc;
     if (o.faults.direction != "out") fc.inbound = d;
     if (o.faults.direction != "in") fc.outbound = d;
@@ -54,10 +55,24 @@ Runtime::Runtime(const CommonOptions& o, const ConfigureStack& configure) {
   if (o.time_wait_s)
     sc.tcp.msl = std::chrono::milliseconds(static_cast<int64_t>(*o.time_wait_s * 500));
   sc.tcp.nodelay_default = o.nodelay;
+  sc.tcp.congestion_control = o.cc;
+  if (o.ephemeral_ports) {
+    sc.tcp.ephemeral_first = o.ephemeral_ports->first;
+    sc.tcp.ephemeral_last = o.ephemeral_ports->second;
+  }
   if (configure) configure(sc);
   stack_ = std::make_unique<Stack>(*link_, sc);
+  if (!o.tcp_trace.empty()) {
+    trace_ = std::make_unique<TraceFile>(o.tcp_trace);
+    stack_->tcp().set_trace(trace_.get());
+  }
   loop_ = std::make_unique<EventLoop>(clock_, *stack_);
   sockets_ = std::make_unique<sock::SocketApi>(*loop_);
+  if (!o.control.empty()) {
+    ControlConfig cc;
+    cc.path = o.control;
+    control_ = std::make_unique<ControlServer>(*loop_, cc);
+  }
 }
 
 Runtime::~Runtime() {
@@ -66,9 +81,14 @@ Runtime::~Runtime() {
 }
 
 void Runtime::stop() {
+  control_.reset();  // joins its thread and removes the socket file, before the loop stops
   // Close sockets before the loop stops, so blocked application threads see EBADF and return.
   sockets_->close_all();
   loop_->stop();
+  if (trace_) {
+    std::lock_guard lock(loop_->mutex());  // an application thread may still be closing
+    trace_->flush();
+  }
 }
 
 void Runtime::block_signals() {

@@ -1,13 +1,16 @@
 // Runtime: what every tundra program runs on. Builds the link chain from the shared options
 // (TUN device, fault injection, pcap capture, packet tracer), the stack, the event loop on its own
-// thread with the real clock, and the socket facade; prints counters on SIGUSR1 and at exit.
+// thread with the real clock, and the socket facade; prints counters on SIGUSR1 and at exit;
+// serves the control socket (control.hpp) when --control is given.
 #pragma once
 
 #include <functional>
 #include <memory>
 #include <string>
 
+#include "apps/common/control.hpp"
 #include "apps/common/options.hpp"
+#include "apps/common/trace_file.hpp"
 #include "netif/link.hpp"
 #include "stack/base/time.hpp"
 #include "stack/loop/event_loop.hpp"
@@ -37,8 +40,8 @@ class Runtime {
   // Waits on the calling thread for SIGINT or SIGTERM, printing counters on each SIGUSR1 and then
   // calling `on_usr1` (a program's own counters, say) when given.
   void wait_for_stop_signal(const std::function<void()>& on_usr1 = {});
-  // Closes all sockets (blocked callers return EBADF) and stops the loop. Join application
-  // threads after this, before the Runtime goes away.
+  // Stops the control server, closes all sockets (blocked callers return EBADF) and stops the
+  // loop. Join application threads after this, before the Runtime goes away.
   void stop();
   // Prints all counters to stderr, netstat -s style.
   void print_counters();
@@ -58,9 +61,11 @@ class Runtime {
  private:
   SteadyClock clock_;
   std::unique_ptr<netif::Link> link_;
+  std::unique_ptr<TraceFile> trace_;  // --tcp-trace FILE; outlives the stack that reports to it
   std::unique_ptr<Stack> stack_;
   std::unique_ptr<EventLoop> loop_;
   std::unique_ptr<sock::SocketApi> sockets_;
+  std::unique_ptr<ControlServer> control_;  // --control PATH; stopped before the loop
   std::string description_;
   bool counters_at_exit_ = true;
 };
