@@ -140,10 +140,15 @@ ssize_t SocketApi::stream_send(Lock& lock, int fd, std::span<const std::byte> da
                     st == State::SynReceived)))
       return sent ? static_cast<ssize_t>(sent) : fail(EPIPE);
     if (st == State::Established || st == State::CloseWait) {
+      const bool idle = c->bytes_in_flight() == 0 && c->send_queued() == 0;
       const size_t n = c->send(data.subspan(sent));
       if (n > 0) {
         sent += n;
-        tcp().touch(id);
+        if (idle) {
+          tcp().push(id, now());  // nothing in flight: send now, as the kernel's send() does
+        } else {
+          tcp().touch(id);
+        }
         loop_.wake();
       }
       if (sent == data.size()) return static_cast<ssize_t>(sent);

@@ -187,6 +187,13 @@ void Tcp::touch(ConnId id) {
   if (std::find(dirty_.begin(), dirty_.end(), id) == dirty_.end()) dirty_.push_back(id);
 }
 
+void Tcp::push(ConnId id, Instant now) {
+  if (Entry* e = entry(id)) {
+    e->conn.output(now, *this);
+    after(id, now);
+  }
+}
+
 Tcp::Listener* Tcp::listener_for(ipv4::Address dst, uint16_t port, ListenerId* id) {
   auto it = listen_ports_.find(port);
   if (it == listen_ports_.end()) return nullptr;

@@ -66,6 +66,10 @@ class Tcp final : public SegmentSink {
   void release(ConnId id, bool abort, Instant now);
   // The application acted on the connection (send, recv, shutdown): run its output next poll.
   void touch(ConnId id);
+  // Runs the connection's output now, on the caller's thread (under the loop's lock), as Linux's
+  // send() pushes: a write to an idle connection leaves at once instead of after the loop's next
+  // wake-up, so a second small write finds the first in flight and Nagle's rule applies to it.
+  void push(ConnId id, Instant now);
   bool port_in_use(uint16_t port) const;
   std::optional<Endpoint> listener_endpoint(ListenerId id) const;
 
