@@ -1,19 +1,18 @@
-// How tundra-bulk reports a failed call: the errno's name and text on one line, and the exit code
-// that tells scripts what happened (refused, timed out, reset) without parsing the message.
+// How tundra-bulk reports a failed call: the errno naming and exit codes the stream tools share
+// (apps/common/errors.hpp), and which of a connection's two directions' errors to report.
 #pragma once
 
-#include <string>
+#include "apps/common/errors.hpp"
 
 namespace tundra::bulk {
 
-constexpr int kExitRefused = 3;   // ECONNREFUSED
-constexpr int kExitTimedOut = 4;  // ETIMEDOUT, or --max-time ran out
-constexpr int kExitReset = 5;     // ECONNRESET
+// Exit codes 3 refused, 4 timed out, 5 reset; "ECONNREFUSED (Connection refused)".
+using app::describe_errno;
+using app::exit_code_for;
+using app::kExitRefused;
+using app::kExitReset;
+using app::kExitTimedOut;
 
-// "ECONNREFUSED (Connection refused)".
-std::string describe_errno(int err);
-// 3, 4, 5 for the errors above, 1 (kExitFailure) for any other.
-int exit_code_for(int err);
 // Of two errors seen on one connection, the one that says more: a reset, a time-out or a refusal
 // explains the EPIPE or end of stream the other direction saw afterwards.
 int more_telling(int a, int b);
