@@ -11,6 +11,8 @@ packages=(
   clang-14 libclang-rt-14-dev
   # run and test
   iproute2 iputils-ping tcpdump tshark python3 procps
+  # plots of TCP traces (scripts/plot-tcp) and the labs
+  python3-matplotlib
   # HTTP peers and instruments: curl, wget and ab (apache2-utils) against tundra-httpd, a DNS
   # server for tundra-fetch in the namespace (dnsmasq-base), nginx as a reference in the bench
   curl wget apache2-utils dnsmasq-base nginx-light
