@@ -10,7 +10,8 @@
 # the same python transfers between two kernel namespaces over the veth pair; HTTP requests per
 # second with ab (1 KiB file, keep-alive and a connection per request) and memory per idle
 # keep-alive connection (RSS before and after 1,000 clients connect and make one request each),
-# tundra-httpd on a second TUN device against nginx (one process) over the veth pair.
+# tundra-httpd on a second TUN device against nginx (one process) over the veth pair; and the bulk
+# transfers again with the TCP event trace on (--tcp-trace), against the untraced figures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "$(id -u)" = 0 ] || { echo "bench.sh: error: run as root (it makes namespaces and devices)" >&2; exit 2; }
@@ -146,6 +147,7 @@ transfer() {
 }
 
 echo
+declare -A untraced
 printf '%-34s %14s %14s %8s\n' "TCP bulk, ${tcp_mib} MiB, median of $runs" "tundra" "veth (kernel)" "ratio"
 for dir in "kernel -> tundra:send:9" "tundra -> kernel:recv:19"; do
   IFS=: read -r label mode port <<<"$dir"
@@ -155,9 +157,33 @@ for dir in "kernel -> tundra:send:9" "tundra -> kernel:recv:19"; do
     v+=("$(transfer "$NS_A" "$mode" 10.9.0.2 "$port")")
   done
   tm=$(printf '%s\n' "${t[@]}" | median); vm=$(printf '%s\n' "${v[@]}" | median)
+  untraced[$mode]=$tm
   printf '%-34s %7s Gbit/s %7s Gbit/s %8s\n' "  $label" "$tm" "$vm" \
     "$(awk -v a="$tm" -v b="$vm" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
 done
+
+# The cost of the TCP event trace: the same transfers with tundra-echo writing --tcp-trace (a CSV
+# line per segment sent and received, per ACK's cwnd change and RTT sample), against the untraced
+# figures above.
+kill -TERM "$PID"; wait "$PID" 2>/dev/null || true
+log=$TMP/tundra-echo-traced.log
+ip netns exec "$NS_T" build/bin/tundra-echo --tun tun0 --tcp-trace "$TMP/trace.csv" >"$log" 2>&1 &
+PID=$!
+for _ in $(seq 100); do grep -q "Ctrl-C stops" "$log" && break; sleep 0.05; done
+grep -q "Ctrl-C stops" "$log" || { cat "$log"; exit 1; }
+echo
+printf '%-34s %14s %14s %8s\n' "TCP bulk with --tcp-trace" "traced" "untraced" "ratio"
+for dir in "kernel -> tundra:send:9" "tundra -> kernel:recv:19"; do
+  IFS=: read -r label mode port <<<"$dir"
+  t=()
+  for _ in $(seq "$runs"); do t+=("$(transfer "$NS_T" "$mode" 10.0.0.2 "$port")"); done
+  tm=$(printf '%s\n' "${t[@]}" | median)
+  printf '%-34s %7s Gbit/s %7s Gbit/s %8s\n' "  $label" "$tm" "${untraced[$mode]}" \
+    "$(awk -v a="$tm" -v b="${untraced[$mode]}" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
+done
+lines=$(wc -l <"$TMP/trace.csv")
+printf '%-34s %14s\n' "  trace written" "$((lines / (2 * runs * tcp_mib))) lines/MiB"
+rm -f "$TMP/trace.csv"
 
 # HTTP. tundra-httpd on tun1 in tundra's namespace (10.0.2.2, the kernel 10.0.2.1); nginx, one
 # process, on the veth pair's far end; ab and the idle clients in the near namespace / next to tun1.

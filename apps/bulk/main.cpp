@@ -141,34 +141,6 @@ void add_transfer_options(CLI::App& sub, Args& a) {
       ->check(CLI::Range(0u, 20u));
 }
 
-// Waits for the worker to finish, a stop signal, or the deadline; prints counters on SIGUSR1.
-// Returns the signal that ended the wait, or 0 when the deadline passed.
-int wait_for_end(app::Runtime& rt, std::optional<std::chrono::steady_clock::time_point> deadline) {
-  sigset_t set;
-  sigemptyset(&set);
-  for (int sig : {SIGINT, SIGTERM, SIGUSR1, kDoneSignal})
-    sigaddset(&set, sig);
-  while (true) {
-    int sig = -1;
-    if (deadline) {
-      const auto left = *deadline - std::chrono::steady_clock::now();
-      if (left <= std::chrono::steady_clock::duration::zero()) return 0;
-      const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
-      const timespec ts{static_cast<time_t>(ns / 1'000'000'000),
-                        static_cast<long>(ns % 1'000'000'000)};
-      sig = sigtimedwait(&set, nullptr, &ts);
-    } else {
-      sig = sigwaitinfo(&set, nullptr);
-    }
-    if (sig < 0) continue;  // EAGAIN (deadline, checked above) or EINTR
-    if (sig == SIGUSR1) {
-      rt.print_counters();
-      continue;
-    }
-    return sig;
-  }
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -247,7 +219,7 @@ int main(int argc, char** argv) {
     deadline = std::chrono::steady_clock::now() +
                std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                    std::chrono::duration<double>(args.max_time));
-  const int ended_by = wait_for_end(*rt, deadline);
+  const int ended_by = rt->wait_for_end(deadline, kDoneSignal);
   int code = app::kExitOk;
   if (ended_by == kDoneSignal) {
     worker.join();

@@ -1,6 +1,7 @@
 // How the stream tools (tundra-bulk, tundra-rr) report a failed socket call: the errno's name and
 // text on one line, and the exit code that tells scripts what happened (refused, timed out, reset)
-// without parsing the message. tundra-fetch keeps a table of its own (apps/fetch/exit_codes.hpp).
+// without parsing the message. tundra-fetch keeps an exit-code table of its own
+// (apps/fetch/exit_codes.hpp) and shares describe_errno.
 #pragma once
 
 #include <string>

@@ -123,6 +123,33 @@ void Runtime::wait_for_stop_signal(const std::function<void()>& on_usr1) {
   }
 }
 
+int Runtime::wait_for_end(std::optional<std::chrono::steady_clock::time_point> deadline,
+                          int done_signal) {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int sig : {SIGINT, SIGTERM, SIGUSR1, done_signal})
+    sigaddset(&set, sig);
+  while (true) {
+    int sig = -1;
+    if (deadline) {
+      const auto left = *deadline - std::chrono::steady_clock::now();
+      if (left <= std::chrono::steady_clock::duration::zero()) return 0;
+      const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
+      const timespec ts{static_cast<time_t>(ns / 1'000'000'000),
+                        static_cast<long>(ns % 1'000'000'000)};
+      sig = sigtimedwait(&set, nullptr, &ts);
+    } else {
+      sig = sigwaitinfo(&set, nullptr);
+    }
+    if (sig < 0) continue;  // EAGAIN (deadline, checked above) or EINTR
+    if (sig == SIGUSR1) {
+      print_counters();
+      continue;
+    }
+    return sig;
+  }
+}
+
 void Runtime::print_counters() {
   CounterReport r;
   {

@@ -4,8 +4,10 @@
 // serves the control socket (control.hpp) when --control is given.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "apps/common/control.hpp"
@@ -40,6 +42,10 @@ class Runtime {
   // Waits on the calling thread for SIGINT or SIGTERM, printing counters on each SIGUSR1 and then
   // calling `on_usr1` (a program's own counters, say) when given.
   void wait_for_stop_signal(const std::function<void()>& on_usr1 = {});
+  // Waits on the calling thread for SIGINT, SIGTERM, `done_signal` (a worker thread's "finished",
+  // blocked like the others) or `deadline`, printing counters on each SIGUSR1. Returns the signal
+  // that ended the wait, or 0 when the deadline passed.
+  int wait_for_end(std::optional<std::chrono::steady_clock::time_point> deadline, int done_signal);
   // Stops the control server, closes all sockets (blocked callers return EBADF) and stops the
   // loop. Join application threads after this, before the Runtime goes away.
   void stop();

@@ -27,11 +27,6 @@ int exit_code_for_errno(int err) {
   }
 }
 
-std::string describe_errno(int err) {
-  const char* name = strerrorname_np(err);
-  return fmt::format("{} ({})", name ? name : fmt::format("errno {}", err), std::strerror(err));
-}
-
 std::string exit_codes_help() {
   return "Exit codes:\n"
          "   0  ok\n"

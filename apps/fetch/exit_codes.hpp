@@ -2,6 +2,8 @@
 // reading messages; main() returns them and --help lists them (exit_codes_help()).
 #pragma once
 
+#include "apps/common/errors.hpp"
+
 #include <string>
 
 namespace tundra::fetch {
@@ -35,8 +37,8 @@ constexpr int kExitWrite = 10;
 // anything else is a local failure, 1.
 int exit_code_for_errno(int err);
 
-// "ECONNREFUSED (Connection refused)".
-std::string describe_errno(int err);
+// "ECONNREFUSED (Connection refused)": the programs' shared spelling.
+using app::describe_errno;
 
 // The table above, for the --help footer.
 std::string exit_codes_help();

@@ -33,34 +33,6 @@ using SteadyTime = std::chrono::steady_clock;
 // that, a stop signal and the --max-time deadline in one sigtimedwait.
 constexpr int kDoneSignal = SIGUSR2;
 
-// Waits for the worker to finish, a stop signal, or the deadline; prints counters on SIGUSR1.
-// Returns the signal that ended the wait, or 0 when the deadline passed.
-int wait_for_end(app::Runtime& rt, std::optional<SteadyTime::time_point> deadline) {
-  sigset_t set;
-  sigemptyset(&set);
-  for (int sig : {SIGINT, SIGTERM, SIGUSR1, kDoneSignal})
-    sigaddset(&set, sig);
-  while (true) {
-    int sig = -1;
-    if (deadline) {
-      const auto left = *deadline - SteadyTime::now();
-      if (left <= SteadyTime::duration::zero()) return 0;
-      const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
-      const timespec ts{static_cast<time_t>(ns / 1'000'000'000),
-                        static_cast<long>(ns % 1'000'000'000)};
-      sig = sigtimedwait(&set, nullptr, &ts);
-    } else {
-      sig = sigwaitinfo(&set, nullptr);
-    }
-    if (sig < 0) continue;  // EAGAIN (deadline, checked above) or EINTR
-    if (sig == SIGUSR1) {
-      rt.print_counters();
-      continue;
-    }
-    return sig;
-  }
-}
-
 // Lets closes already under way finish (bounded) before the stack goes away with the process:
 // the last FIN must reach the peer, or its server never learns the connection ended. SO_LINGER
 // would not do: it waits for our data to be acknowledged, not for the FIN exchange. TIME-WAIT and
@@ -167,7 +139,7 @@ int main(int argc, char** argv) {
   if (max_time > 0)
     deadline = SteadyTime::now() + std::chrono::duration_cast<SteadyTime::duration>(
                                        std::chrono::duration<double>(max_time));
-  const int ended_by = wait_for_end(*rt, deadline);
+  const int ended_by = rt->wait_for_end(deadline, kDoneSignal);
   int code = app::kExitOk;
   if (ended_by == kDoneSignal) {
     worker.join();
