@@ -28,7 +28,8 @@ struct AckEvent {
   size_t flight_before = 0;  // bytes in flight (SND.NXT - SND.UNA, or the RFC 6675 pipe) before
   Seq snd_nxt;               // SND.NXT when the ACK arrived
   Instant now;
-  std::optional<Duration> srtt;  // the connection's smoothed RTT, when it has one
+  std::optional<Duration> srtt;        // the connection's smoothed RTT, when it has one
+  std::optional<Duration> rtt_sample;  // the RTT this ACK measured, if it gave a sample
 
   // The connection reports only these two kinds, so advancing SND.UNA is what tells them apart.
   constexpr AckKind kind() const {

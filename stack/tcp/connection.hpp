@@ -164,7 +164,8 @@ class Connection {
   void process_fin(Instant now);
   void update_window(const wire::tcp::Repr& seg);
   void negotiate(const wire::tcp::Options& peer);
-  void rtt_sample(const wire::tcp::Repr& seg, Seq acked_to, Instant now);
+  // Takes an RTT sample from this ACK where Karn's rule allows one, and returns it.
+  std::optional<Duration> rtt_sample(const wire::tcp::Repr& seg, Seq acked_to, Instant now);
   void send_challenge_ack(Instant now, SegmentSink& out);
   void reset(int error);  // to CLOSED with `error` for the application
   void enter_time_wait(Instant now);

@@ -14,8 +14,10 @@ double seconds(Duration d) {
 }
 }  // namespace
 
-Cubic::Cubic(size_t smss, bool fast_convergence)
-    : RenoRecovery(smss), fast_convergence_(fast_convergence) {}
+Cubic::Cubic(size_t smss, bool fast_convergence, bool hystart)
+    : RenoRecovery(smss), fast_convergence_(fast_convergence) {
+  if (hystart) hystart_.emplace();
+}
 
 double Cubic::k_for(double w_max, double cwnd_epoch) {
   // RFC 9438 Figure 2. When cwnd_epoch is already above W_max the cube root is negative: the
@@ -59,6 +61,19 @@ void Cubic::grow_by(double bytes) {
   set_cwnd(cwnd() + static_cast<size_t>(whole));
 }
 
+void Cubic::grow_in_slow_start(const AckEvent& e, size_t increase) {
+  if (!hystart_) {
+    RenoRecovery::grow_in_slow_start(e, increase);
+    return;
+  }
+  // RFC 9406 4.2: HyStart++ decides how much of slow start's growth to apply (a quarter in CSS),
+  // and when CSS has run its rounds, congestion avoidance begins with ssthresh = cwnd. The first
+  // stage then starts as RFC 9438 4.10 says (start_epoch(): W_max undefined, K = 0).
+  const HyStart::Step step = hystart_->on_ack(e.ack, e.snd_nxt, e.rtt_sample, increase);
+  set_cwnd(cwnd() + step.increase);
+  if (step.enter_congestion_avoidance) set_ssthresh(cwnd());
+}
+
 void Cubic::grow_in_congestion_avoidance(const AckEvent& e) {
   if (e.srtt) rtt_ = *e.srtt;
   const double smss_bytes = static_cast<double>(smss());
@@ -94,6 +109,9 @@ void Cubic::grow_in_congestion_avoidance(const AckEvent& e) {
 }
 
 size_t Cubic::ssthresh_after_loss(size_t flight, LossSignal signal) {
+  // RFC 9406 4.2: a loss in slow start or CSS gets CUBIC's usual response below, and ends
+  // HyStart++, which serves only the initial slow start.
+  if (hystart_) hystart_->on_congestion();
   const double cwnd_segments = static_cast<double>(cwnd()) / static_cast<double>(smss());
   if (signal == LossSignal::DuplicateAcks) {
     // RFC 9438 4.7: with fast convergence, a loss below the last W_max means the available

@@ -5,15 +5,17 @@
 #include <cstddef>
 #include <optional>
 
+#include "stack/tcp/hystart.hpp"
 #include "stack/tcp/newreno.hpp"
 
 namespace tundra::tcp {
 
 // RFC 9438 4.2: CUBIC changes only how cwnd grows in congestion avoidance and (4.6) how far it
-// falls on a loss. Slow start is RFC 5681's (4.10 allows it in place of HyStart++), and fast
-// retransmit, fast recovery, partial ACKs, limited transmit and idle restart are RenoRecovery's,
-// unchanged. cwnd is kept in bytes; CUBIC's own state is in segments of smss() and times in
-// seconds, as RFC 9438 4.1 states its formulas.
+// falls on a loss. Slow start is RFC 5681's with HyStart++ (RFC 9406, which 4.10 says CUBIC
+// SHOULD use) watching the initial one, and fast retransmit, fast recovery, partial ACKs,
+// limited transmit and idle restart are RenoRecovery's, unchanged. cwnd is kept in bytes;
+// CUBIC's own state is in segments of smss() and times in seconds, as RFC 9438 4.1 states its
+// formulas.
 class Cubic final : public RenoRecovery {
  public:
   // RFC 9438 4.6: beta_cubic SHOULD be 0.7.
@@ -26,7 +28,9 @@ class Cubic final : public RenoRecovery {
 
   // RFC 9438 4.7: fast convergence SHOULD be on, though SHOULD be off for a flow known to be
   // alone on its path; a TCP connection cannot know that, so it is on unless asked otherwise.
-  explicit Cubic(size_t smss, bool fast_convergence = true);
+  // RFC 9438 4.10: CUBIC SHOULD use HyStart++ in slow start, and MAY use plain RFC 5681 slow
+  // start where HyStart++ is not suitable; `hystart` = false asks for that.
+  explicit Cubic(size_t smss, bool fast_convergence = true, bool hystart = true);
 
   std::string_view name() const override { return "cubic"; }
   void on_idle_restart(Duration idle, Duration rto) override;
@@ -44,6 +48,8 @@ class Cubic final : public RenoRecovery {
   std::optional<Instant> epoch_start() const;
   double cwnd_epoch() const { return epoch_ ? epoch_->cwnd : 0.0; }
   double k() const { return epoch_ ? epoch_->k : 0.0; }
+  // HyStart++'s state, or nullptr when it is turned off.
+  const HyStart* hystart() const { return hystart_ ? &*hystart_ : nullptr; }
 
  private:
   struct Epoch {
@@ -52,6 +58,7 @@ class Cubic final : public RenoRecovery {
     double k;       // K, seconds
   };
 
+  void grow_in_slow_start(const AckEvent& e, size_t increase) override;
   void grow_in_congestion_avoidance(const AckEvent& e) override;
   size_t ssthresh_after_loss(size_t flight, LossSignal signal) override;
   void on_window_reset() override;
@@ -61,6 +68,8 @@ class Cubic final : public RenoRecovery {
   void grow_by(double bytes);
 
   bool fast_convergence_;
+  // Empty when HyStart++ is turned off.
+  std::optional<HyStart> hystart_;
   // W_max: empty until the first congestion event (or the end of the first slow start).
   std::optional<double> w_max_;
   // cwnd_prior: cwnd just before the last reduction (RFC 9438 4.1.2).

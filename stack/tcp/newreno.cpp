@@ -55,8 +55,9 @@ AckResponse RenoRecovery::on_new_data(const AckEvent& e) {
     // RFC 5681 3.1 eq. 2 with RFC 3465's appropriate byte counting: grow by what the ACK covers,
     // at most L = 2*SMSS (3465 2.3), so that a receiver ACKing every second segment (RFC 1122
     // 4.2.3.2) still sees cwnd double per round trip, while one splitting its ACKs cannot speed
-    // the growth up. The slow start that follows a timeout uses L = 1*SMSS (3465 2.3).
-    cwnd_ += std::min(e.bytes_acked, (slow_start_after_timeout_ ? 1 : 2) * smss_);
+    // the growth up. The slow start that follows a timeout uses L = 1*SMSS (3465 2.3). The
+    // algorithm may apply less of it (CUBIC's HyStart++).
+    grow_in_slow_start(e, std::min(e.bytes_acked, (slow_start_after_timeout_ ? 1 : 2) * smss_));
     if (cwnd_ >= ssthresh_) slow_start_after_timeout_ = false;
   } else {
     grow_in_congestion_avoidance(e);
@@ -109,6 +110,10 @@ AckResponse RenoRecovery::on_duplicate(const AckEvent& e) {
   r.retransmit_first_unacked = true;
   r.may_send_new = cwnd_ >= e.flight_before + smss_;
   return r;
+}
+
+void RenoRecovery::grow_in_slow_start(const AckEvent& /*e*/, size_t increase) {
+  cwnd_ += increase;
 }
 
 void RenoRecovery::on_retransmission_timeout(size_t flight, Seq snd_nxt) {

@@ -14,8 +14,9 @@ namespace tundra::tcp {
 // What NewReno and CUBIC have in common: slow start, duplicate ACK counting, limited transmit,
 // fast retransmit, NewReno fast recovery with its partial ACKs and `recover`, the retransmission
 // timeout and the restart after idle. RFC 9438 4.2: CUBIC "does not make any changes to the TCP
-// Fast Recovery and Fast Retransmit algorithms". A subclass supplies only how cwnd grows in
-// congestion avoidance and how far ssthresh falls on a loss, through the protected hooks below.
+// Fast Recovery and Fast Retransmit algorithms". A subclass supplies how cwnd grows in
+// congestion avoidance and how far ssthresh falls on a loss, and may temper slow start's growth
+// (CUBIC's HyStart++), through the protected hooks below.
 class RenoRecovery : public CongestionControl {
  public:
   AckResponse on_ack(const AckEvent& e) override;
@@ -40,6 +41,11 @@ class RenoRecovery : public CongestionControl {
   // The ACK of a SYN must not be reported to on_ack: it must not grow cwnd (RFC 5681 3.1).
   explicit RenoRecovery(size_t smss);
 
+  // An ACK of new data outside recovery with cwnd() < ssthresh(). `increase` is slow start's
+  // growth for it (RFC 5681 3.1 eq. 2 with RFC 3465's byte counting, at most L*SMSS); the
+  // default adds all of it. A subclass may add less with set_cwnd() and may end slow start with
+  // set_ssthresh() (RFC 9406's conservative slow start and its exit).
+  virtual void grow_in_slow_start(const AckEvent& e, size_t increase);
   // An ACK of new data outside recovery with cwnd() >= ssthresh(): grow cwnd with set_cwnd().
   virtual void grow_in_congestion_avoidance(const AckEvent& e) = 0;
   // A congestion event: the new ssthresh for `flight` bytes outstanding (RFC 5681 3.2 step 2's
@@ -52,6 +58,7 @@ class RenoRecovery : public CongestionControl {
   virtual void on_window_reset() {}
 
   void set_cwnd(size_t cwnd) { cwnd_ = cwnd; }
+  void set_ssthresh(size_t ssthresh) { ssthresh_ = ssthresh; }
 
  private:
   AckResponse on_new_data(const AckEvent& e);

@@ -291,7 +291,7 @@ void Connection::input_syn_sent(const Repr& seg, std::span<const std::byte> payl
   send_syn(true, now, out);
 }
 
-void Connection::rtt_sample(const Repr& seg, Seq acked_to, Instant now) {
+std::optional<Duration> Connection::rtt_sample(const Repr& seg, Seq acked_to, Instant now) {
   // RFC 7323 4.1: with timestamps, every ACK that advances the window gives a sample from TSecr.
   if (ts_enabled_ && seg.options.timestamps && seg.options.timestamps->tsecr != 0) {
     const uint32_t elapsed = ts_now(now) - seg.options.timestamps->tsecr;
@@ -299,9 +299,11 @@ void Connection::rtt_sample(const Repr& seg, Seq acked_to, Instant now) {
       const Duration sample = std::chrono::milliseconds(std::max<uint32_t>(elapsed, 1));
       rtt_.sample(sample);
       trace_rtt(sample, now);
+      rtt_timing_.reset();
+      return sample;
     }
     rtt_timing_.reset();
-    return;
+    return std::nullopt;
   }
   // RFC 6298 3 (Karn): time one segment at a time, never a retransmitted one.
   if (rtt_timing_ && acked_to > rtt_timing_->first) {
@@ -310,7 +312,9 @@ void Connection::rtt_sample(const Repr& seg, Seq acked_to, Instant now) {
     rtt_.sample(sample);
     trace_rtt(sample, now);
     rtt_timing_.reset();
+    return sample;
   }
+  return std::nullopt;
 }
 
 bool Connection::process_ack(const Repr& seg, size_t payload_len, Instant now, SegmentSink& out) {
@@ -348,7 +352,7 @@ bool Connection::process_ack(const Repr& seg, size_t payload_len, Instant now, S
     const bool fin_acked = fin_seq_ && ack > *fin_seq_;
     if (fin_acked && snd_una_ <= *fin_seq_) --data_acked;
     snd_buf_.consume(std::min(data_acked, snd_buf_.size()));
-    rtt_sample(seg, ack, now);
+    const std::optional<Duration> sample = rtt_sample(seg, ack, now);
     if (sack_enabled_) scoreboard_.advance(ack);
     snd_una_ = ack;
     if (snd_nxt_ < snd_una_) snd_nxt_ = snd_una_;
@@ -357,7 +361,7 @@ bool Connection::process_ack(const Repr& seg, size_t payload_len, Instant now, S
     // The ACK of our SYN is not new data for congestion control (it starts with IW).
     AckResponse r;
     if (data_acked > 0 || fin_acked)
-      r = cc_->on_ack(AckEvent{ack, acked, flight_before, snd_nxt_, now, rtt_.srtt()});
+      r = cc_->on_ack(AckEvent{ack, acked, flight_before, snd_nxt_, now, rtt_.srtt(), sample});
     if (r.may_send_new) extra_allowance_ = smss_;
     // RFC 6298 5.2/5.3: stop the timer when everything is acknowledged, else restart it.
     if (snd_una_ == snd_max_)
