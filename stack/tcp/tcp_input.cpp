@@ -338,6 +338,7 @@ bool Connection::process_ack(const Repr& seg, size_t payload_len, Instant now, S
     ts_recent_ = seg.options.timestamps->tsval;
   const size_t flight_before = bytes_in_flight();
   const size_t old_wnd = snd_wnd_;
+  const size_t sacked_before = scoreboard_.sacked_bytes();
   if (sack_enabled_ && !seg.options.sack.empty() && ack >= snd_una_) {
     std::vector<std::pair<Seq, Seq>> blocks;
     for (const auto& b : seg.options.sack)
@@ -394,9 +395,15 @@ bool Connection::process_ack(const Repr& seg, size_t payload_len, Instant now, S
     }
   } else if (ack == snd_una_) {
     // RFC 5681 2: a duplicate ACK carries no data, no SYN/FIN, the same window, and arrives while
-    // data is outstanding.
+    // data is outstanding. RFC 6675 2: with SACK, an ACK that SACKs octets not SACKed before is
+    // one too, whatever its window (a receiver's window grows as its application reads: a loss
+    // early in a connection would otherwise wait for the timer). An ACK closing the window is
+    // not: it answers a zero-window probe, and says nothing about loss.
     const size_t wnd = size_t{seg.window} << snd_wscale_;
-    if (payload_len == 0 && !seg.flags.fin() && wnd == old_wnd && flight_before > 0) {
+    const bool classic =
+        payload_len == 0 && !seg.flags.fin() && wnd == old_wnd && flight_before > 0;
+    const bool new_sack = sack_enabled_ && scoreboard_.sacked_bytes() > sacked_before;
+    if ((classic || new_sack) && wnd > 0) {
       ++stats_.dup_acks_in;
       if (trace_) {
         TraceEvent e = trace_event(TraceKind::DupAck, now);
@@ -417,6 +424,14 @@ bool Connection::process_ack(const Repr& seg, size_t payload_len, Instant now, S
     }
   }
   update_window(seg);
+  if (old_wnd == 0 && snd_wnd_ > 0 && snd_nxt_ > snd_una_ && snd_nxt_ == snd_max_ &&
+      distance(snd_una_, snd_nxt_) <= smss_) {
+    // The window reopened with a zero-window probe unacknowledged: the peer dropped it (it was
+    // beyond the window). Send again from SND.UNA, or the probe's hole waits for the timer, whose
+    // RTO the probing has backed off to seconds.
+    snd_nxt_ = snd_una_;
+    rtt_.reset_backoff();
+  }
   return true;
 }
 

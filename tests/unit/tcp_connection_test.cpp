@@ -435,6 +435,55 @@ TEST_F(ConnFixture, ZeroWindowIsProbedWithOneByteOfNewData) {
   EXPECT_EQ(total, 499u);
 }
 
+TEST_F(ConnFixture, ADroppedProbeIsSentAgainWhenTheWindowOpens) {
+  established(0);
+  send_app(pattern(500));
+  flush();
+  auto r = advance_to_deadline();
+  ASSERT_EQ(r.size(), 1u);  // the one-byte probe
+  // The peer dropped the probe (beyond its zero window) and says so: still ACK 1, window 0.
+  // RFC 9293 3.8.6.1: that answer is expected, not a duplicate ACK signalling loss.
+  EXPECT_TRUE(input(seg(flags({Flag::Ack}), 1, 1, 0)).empty());
+  EXPECT_EQ(conn->stats().dup_acks_in, 0u);
+  EXPECT_TRUE(input(seg(flags({Flag::Ack}), 1, 1, 0)).empty());
+  EXPECT_EQ(conn->stats().dup_acks_in, 0u);
+  // The window opens with the probe byte still unacknowledged: everything goes from SND.UNA, the
+  // probe byte included, instead of leaving it to the (backed-off) retransmission timer.
+  r = input(seg(flags({Flag::Ack}), 1, 1, 65535));
+  ASSERT_FALSE(r.empty());
+  EXPECT_EQ(r[0].h.seq, kIss + 1);
+  size_t total = 0;
+  for (auto& x : r)
+    total += x.payload.size();
+  EXPECT_EQ(total, 500u);
+}
+
+TEST_F(ConnFixture, NewSackBlocksAreDuplicateAcksEvenWhenTheWindowGrows) {
+  // RFC 6675 2: an ACK that SACKs new octets counts as a duplicate whatever its window, so a
+  // receiver whose window grows as it reads still triggers fast retransmit.
+  conn = std::make_unique<Connection>(config, kTuple, Seq(kIss), 1500);
+  conn->open(clock.now(), out);
+  out.take();
+  Repr synack = seg(flags({Flag::Syn, Flag::Ack}), 0, 1);
+  synack.options.mss = 1460;
+  synack.options.sack_permitted = true;
+  input(synack);
+  send_app(pattern(1460 * 8));
+  ASSERT_GE(flush().size(), 8u);
+  std::vector<Sent> r;
+  for (uint32_t i = 1; i <= 3; ++i) {
+    Repr dup = seg(flags({Flag::Ack}), 1, 1, static_cast<uint16_t>(60000 + 1000 * i));
+    dup.options.sack.push_back({kIss + 1 + 1460, kIss + 1 + 1460 * (i + 1)});
+    r = input(dup);
+  }
+  EXPECT_EQ(conn->stats().dup_acks_in, 3u);
+  EXPECT_EQ(conn->stats().fast_retransmits, 1u);
+  bool resent_first = false;
+  for (auto& x : r)
+    resent_first |= x.h.seq == kIss + 1 && x.payload.size() == 1460;
+  EXPECT_TRUE(resent_first);
+}
+
 TEST_F(ConnFixture, ActiveCloseThroughTimeWait) {
   established();
   conn->close(clock.now(), out);
