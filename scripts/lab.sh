@@ -232,7 +232,11 @@ lab_nagle() {
       die "tundra-rr ($run) failed"
     wait_pid "$server" 10
     grep -E "^[0-9]+ (of [0-9]+ )?requests" "$OUT/rr-$run.log" || true
-    plot "$OUT/$run.csv" timeseq "$run-timeseq.png" --from 0.3 --to 0.6
+    if [ $run = nagle ]; then
+      plot "$OUT/$run.csv" timeseq "$run-timeseq.png" --from 0.3 --to 0.6
+    else
+      plot "$OUT/$run.csv" timeseq "$run-timeseq.png" --to 0.01
+    fi
   done
 }
 
@@ -248,6 +252,7 @@ lab_zerowindow() {
   grep -E "^sent" "$OUT/bulk.log"
   cat "$OUT/kernel-sink.log"
   plot "$OUT/zerowindow.csv" timeseq timeseq.png
+  plot "$OUT/zerowindow.csv" timeseq timeseq-reopen.png --from 4.9 --to 5.3
   plot "$OUT/zerowindow.csv" rtt rtt.png
   plot "$OUT/zerowindow.csv" cwnd cwnd.png
 }

@@ -43,20 +43,24 @@ def sha_of(text, word):
 
 def rounds(conn):
     """Round trips as the ACK clock counts them: a round ends when an ACK covers everything that
-    had been sent when it began. Returns [(start time, cwnd at start, ssthresh, loss in round)]."""
-    out, round_end, highest = [], None, 0
-    loss = False
+    had been sent when the round began. Returns [[start time, cwnd, ssthresh, loss in round]],
+    cwnd and ssthresh as they stand once the round's last ACK has been processed."""
+    out, mark, highest, pending = [], None, 0, False
     for e in conn.events:
+        if pending and e.event != "recv":
+            out.append([e.time, e.cwnd, e.ssthresh, False])
+            pending = False
         if e.event == "send" and e.len:
             highest = max(highest, e.seq + e.len)
-            if round_end is None:
-                round_end = highest
+            if not out and not pending:
                 out.append([e.time, e.cwnd, e.ssthresh, False])
         elif e.event in ("fast_retransmit", "rto") and out:
             out[-1][3] = True
-        elif e.event == "recv" and e.ack is not None and round_end is not None and e.ack >= round_end:
-            round_end = highest
-            out.append([e.time, e.cwnd, e.ssthresh, False])
+        elif e.event == "recv" and e.ack is not None and out:
+            if mark is None:
+                mark = highest  # the first round: what went out before any ACK came back
+            if e.ack >= mark:
+                mark, pending = highest, True
     return out
 
 
@@ -262,6 +266,13 @@ def check_zerowindow(d):
     reopen = [e for e in c.of("recv") if probes and e.time > probes[-1].time and e.win]
     claim(bool(reopen), "when the application reads, the window opens again and data flows",
           f"window {reopen[0].win} at {reopen[0].time:.3f} s" if reopen else "")
+    acks = tt.acks_received(c)
+    total = max((e.seq + e.len for e in c.of("send") if e.len), default=0)
+    done = next((t for t, ack, _ in acks if ack >= total), None)
+    claim(bool(reopen) and done is not None and done - reopen[0].time <= 1.0,
+          "and the rest follows at once: the probe byte the receiver dropped is sent again with it",
+          f"last byte acknowledged {done - reopen[0].time:.3f} s after the window opened"
+          if reopen and done is not None else "never all acknowledged")
     sink = read(os.path.join(d, "kernel-sink.log"))
     claim(sha_of(read(os.path.join(d, "bulk.log")), "sent") == sha_of(sink, "received"),
           "all 1 MiB arrived (sha256 equal)")
