@@ -69,24 +69,27 @@ std::string endpoint_text(const sockaddr_in& a) {
   return fmt::format("{}:{}", text, ntohs(a.sin_port));
 }
 
-// Transfers on a connected socket, prints a line per finished direction, and closes it; returns
-// the exit code.
+// Transfers on a connected socket, closes it, prints a line per finished direction; returns the
+// exit code.
 int run_transfer(Session& s, int fd, const std::string& peer) {
-  const bulk::Outcome o = bulk::transfer(s.api, fd, s.args.plan);
-  if (s.args.plan.send && o.sent.error == 0) fmt::print("{}\n", bulk::summary("sent", o.sent));
-  if (s.args.plan.receive && o.received.error == 0)
-    fmt::print("{}\n", bulk::summary("received", o.received));
-  std::fflush(stdout);
+  bulk::Outcome o = bulk::transfer(s.api, fd, s.args.plan);
   const int err = o.error();
   if (err) {
     const bulk::Direction& d = err == o.sent.error ? o.sent : o.received;
     report_error(s, fmt::format("{} {} after {} bytes", d.failed_call, peer, d.bytes), err);
   }
   // A graceful close that waits (bounded) until the peer has acknowledged everything: the stack
-  // goes away when we exit, and with it whatever was still queued.
+  // goes away when we exit, and with it whatever was still queued. The sending time runs until
+  // then: the last write returning means only that the data is in our send buffer.
   const linger l{1, 30};
   s.api.setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
-  s.api.close(fd);
+  if (s.api.close(fd) == 0 && s.args.plan.send && o.sent.error == 0)
+    o.sent.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - o.sent.started).count();
+  if (s.args.plan.send && o.sent.error == 0) fmt::print("{}\n", bulk::summary("sent", o.sent));
+  if (s.args.plan.receive && o.received.error == 0)
+    fmt::print("{}\n", bulk::summary("received", o.received));
+  std::fflush(stdout);
   return bulk::exit_code_for(err);
 }
 

@@ -27,6 +27,7 @@ double seconds_since(SteadyTime::time_point start) {
 
 void send_all(sock::SocketApi& api, int fd, const Plan& plan, Direction& out) {
   const auto start = SteadyTime::now();
+  out.started = start;
   app::Sha256 sha;
   Pattern pattern(plan.seed);
   std::vector<std::byte> block(kBlock);

@@ -3,6 +3,7 @@
 // timing each direction. Blocking calls on the socket facade, one per thread.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -21,6 +22,7 @@ struct Plan {
 struct Direction {
   uint64_t bytes = 0;
   double seconds = 0;
+  std::chrono::steady_clock::time_point started;  // when the direction's first call was made
   app::Sha256::Digest sha256{};
   int error = 0;            // errno of the call that failed, 0 when the direction completed
   std::string failed_call;  // "send", "recv", "shutdown"
