@@ -165,8 +165,9 @@ def loss_sha_ok(d, log, sink):
 def check_loss(d):
     c = tt.load(os.path.join(d, "loss.csv")).main
     ev = c.events
-    frs = [i for i, e in enumerate(ev) if e.event == "fast_retransmit" and e.detail == "dupacks"]
-    good, halved = 0, 0
+    frs = [i for i, e in enumerate(ev)
+           if e.event == "fast_retransmit" and e.detail in ("dupacks", "sack")]
+    good, halved, by_sack = 0, 0, 0
     for i in frs:
         dups, j = 0, i - 1
         while j >= 0 and ev[j].event != "fast_retransmit":
@@ -176,14 +177,20 @@ def check_loss(d):
                 break
             j -= 1
         nxt = next((e for e in ev[i + 1:] if e.event == "send"), None)
-        if dups >= 3 and nxt is not None and nxt.rexmit and nxt.seq == ev[i].seq:
+        # RFC 5681 3.2: the third duplicate; RFC 6675 5 step 2: sooner, when SACK shows more than
+        # two segments' worth above the hole (the trace says "sack").
+        needed = 3 if ev[i].detail == "dupacks" else 1
+        by_sack += ev[i].detail == "sack"
+        if dups >= needed and nxt is not None and nxt.rexmit and nxt.seq == ev[i].seq:
             good += 1
         cw = next((e for e in ev[i:] if e.event == "cwnd"), None)
         if cw and cw.ssthresh is not None and cw.ssthresh <= 0.75 * ev[i].inflight + 1:
             halved += 1
     claim(frs and good == len(frs),
-          "every fast retransmit follows three duplicate ACKs and resends the segment they ask for",
-          f"{len(frs)} fast retransmits, {good} preceded by >= 3 duplicate ACKs of that sequence")
+          "every fast retransmit follows three duplicate ACKs (or fewer, once SACK shows three "
+          "segments' worth beyond the hole) and resends the segment they ask for",
+          f"{len(frs)} fast retransmits: {len(frs) - by_sack} on the third duplicate ACK, "
+          f"{by_sack} sooner on SACK (RFC 6675 5); {good} checked")
     claim(frs and halved == len(frs), "each one lowers ssthresh to about half of what was in flight",
           f"{halved} of {len(frs)}")
     rex = tt.retransmissions(c)

@@ -30,6 +30,9 @@ struct AckEvent {
   Instant now;
   std::optional<Duration> srtt;        // the connection's smoothed RTT, when it has one
   std::optional<Duration> rtt_sample;  // the RTT this ACK measured, if it gave a sample
+  // RFC 6675 5 step (2): the SACK scoreboard deems the segment at SND.UNA lost (IsLost: DupThresh
+  // segments' worth SACKed above it), which starts loss recovery before the third duplicate.
+  bool sack_lost = false;
 
   // The connection reports only these two kinds, so advancing SND.UNA is what tells them apart.
   constexpr AckKind kind() const {

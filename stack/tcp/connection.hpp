@@ -253,6 +253,7 @@ class Connection {
   bool fin_received_ = false;    // the peer's FIN has been processed (rcv_nxt is past it)
   std::optional<Seq> peer_fin_;  // a FIN that arrived out of order, waiting for the data before it
   bool ack_now_ = false;         // an ACK is owed right away
+  unsigned dup_acks_run_ = 0;    // duplicate ACKs since SND.UNA last moved (for the trace)
   size_t unacked_full_segments_ = 0;  // RFC 1122 4.2.3.2: ACK at least every second one
   unsigned quickacks_left_ = 0;       // data segments still ACKed at once (config)
   bool app_read_ = false;             // the application took bytes since our last segment went out

@@ -83,6 +83,9 @@ AckResponse RenoRecovery::on_duplicate(const AckEvent& e) {
   }
 
   if (dup_acks_ == 1) flight_at_first_dup_ = e.flight_before;
+  // RFC 6675 5 step (2): enough SACKed above SND.UNA says the segment is lost even with fewer
+  // duplicates (ACKs that were lost, or that covered several segments at once).
+  if (e.sack_lost && dup_acks_ < kDupThreshold) dup_acks_ = kDupThreshold;
 
   if (dup_acks_ < kDupThreshold) {
     // RFC 5681 3.2 step 1 (RFC 3042): one new segment per duplicate as long as FlightSize stays

@@ -346,6 +346,7 @@ bool Connection::process_ack(const Repr& seg, size_t payload_len, Instant now, S
     scoreboard_.update(ack, snd_max_, blocks);
   }
   if (ack > snd_una_) {
+    dup_acks_run_ = 0;
     size_t acked = distance(snd_una_, ack);
     tlp_pending_ = false;
     size_t data_acked = acked;
@@ -405,17 +406,20 @@ bool Connection::process_ack(const Repr& seg, size_t payload_len, Instant now, S
     const bool new_sack = sack_enabled_ && scoreboard_.sacked_bytes() > sacked_before;
     if ((classic || new_sack) && wnd > 0) {
       ++stats_.dup_acks_in;
+      ++dup_acks_run_;
       if (trace_) {
         TraceEvent e = trace_event(TraceKind::DupAck, now);
         e.ack = static_cast<uint32_t>(distance(iss_, ack));
         trace_->record(e);
       }
-      const AckResponse r =
-          cc_->on_ack(AckEvent{ack, 0, flight_before, snd_nxt_, now, rtt_.srtt()});
+      AckEvent e{ack, 0, flight_before, snd_nxt_, now, rtt_.srtt()};
+      e.sack_lost = sack_enabled_ && scoreboard_.is_lost(snd_una_, smss_);
+      const AckResponse r = cc_->on_ack(e);
       if (r.may_send_new) extra_allowance_ = smss_;  // RFC 3042 limited transmit
       if (r.retransmit_first_unacked) {
         ++stats_.fast_retransmits;
-        trace(TraceKind::FastRetransmit, now, snd_una_, "dupacks");  // RFC 5681 3.2 step 2
+        // RFC 5681 3.2 step 2 (the third duplicate), or RFC 6675 5 step 2 (SACK says lost).
+        trace(TraceKind::FastRetransmit, now, snd_una_, dup_acks_run_ >= 3 ? "dupacks" : "sack");
         high_rxt_ = snd_una_;
         recover(now, out);
       } else if (cc_->in_recovery()) {

@@ -25,7 +25,7 @@ enum class TraceKind : uint8_t {
   State,           // the state changed (state: the new one; detail "from=OLD")
   Rtt,             // an RTT sample was taken (sample_ms) and SRTT/RTTVAR/RTO updated
   Rto,             // the retransmission timer fired (rto_ms: the backed-off RTO)
-  FastRetransmit,  // a loss was repaired before the timer: the third duplicate ACK, or recovery
+  FastRetransmit,  // repaired before the timer: detail dupacks (the third), sack, partial_ack
   Tlp,             // RFC 8985 tail loss probe
   Persist,         // RFC 9293 3.8.6.1 zero-window probe
   DupAck,          // a duplicate ACK (RFC 5681 2) arrived

@@ -484,6 +484,29 @@ TEST_F(ConnFixture, NewSackBlocksAreDuplicateAcksEvenWhenTheWindowGrows) {
   EXPECT_TRUE(resent_first);
 }
 
+TEST_F(ConnFixture, EnoughSackedAboveSndUnaStartsRecoveryBeforeTheThirdDuplicate) {
+  // RFC 6675 5 step (2): IsLost(SND.UNA) — three segments' worth SACKed above it — is a loss even
+  // after a single duplicate ACK.
+  conn = std::make_unique<Connection>(config, kTuple, Seq(kIss), 1500);
+  conn->open(clock.now(), out);
+  out.take();
+  Repr synack = seg(flags({Flag::Syn, Flag::Ack}), 0, 1);
+  synack.options.mss = 1460;
+  synack.options.sack_permitted = true;
+  input(synack);
+  send_app(pattern(1460 * 8));
+  ASSERT_GE(flush().size(), 8u);
+  Repr dup = seg(flags({Flag::Ack}), 1, 1);
+  dup.options.sack.push_back({kIss + 1 + 1460, kIss + 1 + 1460 * 5});
+  auto r = input(dup);
+  EXPECT_EQ(conn->stats().dup_acks_in, 1u);
+  EXPECT_EQ(conn->stats().fast_retransmits, 1u);
+  ASSERT_FALSE(r.empty());
+  EXPECT_EQ(r[0].h.seq, kIss + 1);
+  EXPECT_EQ(r[0].payload.size(), 1460u);
+  EXPECT_TRUE(conn->congestion().in_recovery());
+}
+
 TEST_F(ConnFixture, ActiveCloseThroughTimeWait) {
   established();
   conn->close(clock.now(), out);
