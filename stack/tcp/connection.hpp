@@ -202,7 +202,7 @@ class Connection {
   wire::tcp::Repr header(Seq seq, wire::tcp::Flags flags, Instant now);
   uint16_t advertised_window();
   uint32_t ts_now(Instant now) const;
-  void retransmit_first(Instant now, SegmentSink& out);
+  size_t retransmit_first(Instant now, SegmentSink& out);  // returns the bytes resent
   // RFC 6675 (simplified): in recovery, retransmit the holes the SACK scoreboard deems lost,
   // as far as the congestion window allows. Returns false when SACK has nothing to say.
   bool sack_recovery(Instant now, SegmentSink& out);

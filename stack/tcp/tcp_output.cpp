@@ -188,14 +188,15 @@ size_t Connection::send_data(Instant now, SegmentSink& out) {
   return sent;
 }
 
-void Connection::retransmit_first(Instant now, SegmentSink& out) {
+size_t Connection::retransmit_first(Instant now, SegmentSink& out) {
   // Fast retransmit / NewReno partial ACK: the segment at SND.UNA, without moving SND.NXT.
   size_t data_outstanding = distance(snd_una_, snd_max_);
   if (fin_outstanding() && snd_max_ > *fin_seq_) --data_outstanding;
   const size_t len = std::min({smss_, data_outstanding, snd_buf_.size()});
   const bool fin = fin_seq_ && snd_una_ + len == *fin_seq_ && fin_outstanding();
-  if (len == 0 && !fin) return;
+  if (len == 0 && !fin) return 0;
   send_segment(snd_una_, len, fin, now, out, true);
+  return len;
 }
 
 bool Connection::sack_recovery(Instant now, SegmentSink& out) {
@@ -228,7 +229,11 @@ bool Connection::sack_recovery(Instant now, SegmentSink& out) {
 void Connection::recover(Instant now, SegmentSink& out) {
   // With SACK, retransmit every hole known lost (RFC 6675); without, the first unacknowledged
   // segment (RFC 5681 fast retransmit, RFC 6582 partial ACK).
-  if (!sack_recovery(now, out)) retransmit_first(now, out);
+  if (sack_recovery(now, out)) return;
+  // RFC 6675 HighRxt covers this resend too, or the next duplicate ACK's SACK pass would find the
+  // same hole "lost" and send it a second time.
+  const size_t n = retransmit_first(now, out);
+  high_rxt_ = max(high_rxt_, snd_una_ + n);
 }
 
 std::optional<Duration> Connection::probe_timeout() const {

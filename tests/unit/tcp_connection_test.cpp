@@ -507,6 +507,37 @@ TEST_F(ConnFixture, EnoughSackedAboveSndUnaStartsRecoveryBeforeTheThirdDuplicate
   EXPECT_TRUE(conn->congestion().in_recovery());
 }
 
+TEST_F(ConnFixture, AFastRetransmitIsNotSentAgainByTheNextSackPass) {
+  // Three duplicates SACKing one segment: recovery starts, SACK does not yet deem the hole lost,
+  // so the segment at SND.UNA goes by the RFC 5681 rule. A fourth duplicate SACKs more (now
+  // IsLost holds): the hole was already resent (RFC 6675 HighRxt), so it must not go again.
+  conn = std::make_unique<Connection>(config, kTuple, Seq(kIss), 1500);
+  conn->open(clock.now(), out);
+  out.take();
+  Repr synack = seg(flags({Flag::Syn, Flag::Ack}), 0, 1);
+  synack.options.mss = 1460;
+  synack.options.sack_permitted = true;
+  input(synack);
+  send_app(pattern(1460 * 10));
+  ASSERT_GE(flush().size(), 10u);
+  auto dup = [&](uint32_t sacked_segments) {
+    Repr d = seg(flags({Flag::Ack}), 1, 1);
+    d.options.sack.push_back({kIss + 1 + 1460, kIss + 1 + 1460 * (1 + sacked_segments)});
+    return input(d);
+  };
+  dup(1);
+  dup(1);
+  auto r = dup(1);
+  unsigned resent = 0;
+  for (auto& x : r)
+    resent += x.h.seq == kIss + 1;
+  EXPECT_EQ(resent, 1u);
+  ASSERT_TRUE(conn->congestion().in_recovery());
+  r = dup(4);
+  for (auto& x : r)
+    EXPECT_NE(x.h.seq, kIss + 1) << "the hole at SND.UNA was sent a second time";
+}
+
 TEST_F(ConnFixture, ActiveCloseThroughTimeWait) {
   established();
   conn->close(clock.now(), out);
