@@ -147,13 +147,7 @@ void add_transfer_options(CLI::App& sub, Args& a) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  app::Runtime::block_signals();
-  {
-    sigset_t done;
-    sigemptyset(&done);
-    sigaddset(&done, kDoneSignal);
-    pthread_sigmask(SIG_BLOCK, &done, nullptr);
-  }
+  app::Runtime::block_signals(kDoneSignal);
   CLI::App cli{"tundra-bulk: TCP bulk transfers over tundra, with sizes, rates and SHA-256",
                "tundra-bulk"};
   app::CommonOptions common;

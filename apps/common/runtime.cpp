@@ -91,12 +91,13 @@ void Runtime::stop() {
   }
 }
 
-void Runtime::block_signals() {
+void Runtime::block_signals(int done_signal) {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGUSR1);
+  if (done_signal != 0) sigaddset(&set, done_signal);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 

@@ -62,7 +62,8 @@ class Runtime {
 
   // Blocks SIGINT, SIGTERM and SIGUSR1 in this thread and every thread it starts afterwards, so
   // that wait_for_stop_signal() receives them with sigwait. Call first thing in main().
-  static void block_signals();
+  // `done_signal` (a worker's "finished" for wait_for_end) is blocked too when given.
+  static void block_signals(int done_signal = 0);
 
  private:
   SteadyClock clock_;

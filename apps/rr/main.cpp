@@ -58,13 +58,7 @@ void let_closes_finish(app::Runtime& rt, std::chrono::milliseconds limit) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  app::Runtime::block_signals();
-  {
-    sigset_t done;
-    sigemptyset(&done);
-    sigaddset(&done, kDoneSignal);
-    pthread_sigmask(SIG_BLOCK, &done, nullptr);
-  }
+  app::Runtime::block_signals(kDoneSignal);
   CLI::App cli{
       "tundra-rr: request/response over TCP on tundra: W writes of B bytes, then R bytes "
       "back, N times; prints latency min, median, p90 and max",

@@ -89,6 +89,18 @@ class ConnFixture : public ::testing::Test {
     ASSERT_EQ(r.size(), 1u);  // the handshake's ACK
   }
 
+  // The same, with SACK permitted by the peer (RFC 2018).
+  void established_with_sack() {
+    conn = std::make_unique<Connection>(config, kTuple, Seq(kIss), 1500);
+    conn->open(clock.now(), out);
+    out.take();
+    Repr synack = seg(flags({Flag::Syn, Flag::Ack}), 0, 1);
+    synack.options.mss = 1460;
+    synack.options.sack_permitted = true;
+    input(synack);
+    ASSERT_EQ(conn->state(), State::Established);
+    ASSERT_TRUE(conn->sack_enabled());
+  }
   void send_app(const Bytes& b) { ASSERT_EQ(conn->send(b), b.size()); }
 
   TcpConfig config;
@@ -461,13 +473,7 @@ TEST_F(ConnFixture, ADroppedProbeIsSentAgainWhenTheWindowOpens) {
 TEST_F(ConnFixture, NewSackBlocksAreDuplicateAcksEvenWhenTheWindowGrows) {
   // RFC 6675 2: an ACK that SACKs new octets counts as a duplicate whatever its window, so a
   // receiver whose window grows as it reads still triggers fast retransmit.
-  conn = std::make_unique<Connection>(config, kTuple, Seq(kIss), 1500);
-  conn->open(clock.now(), out);
-  out.take();
-  Repr synack = seg(flags({Flag::Syn, Flag::Ack}), 0, 1);
-  synack.options.mss = 1460;
-  synack.options.sack_permitted = true;
-  input(synack);
+  established_with_sack();
   send_app(pattern(1460 * 8));
   ASSERT_GE(flush().size(), 8u);
   std::vector<Sent> r;
@@ -487,13 +493,7 @@ TEST_F(ConnFixture, NewSackBlocksAreDuplicateAcksEvenWhenTheWindowGrows) {
 TEST_F(ConnFixture, EnoughSackedAboveSndUnaStartsRecoveryBeforeTheThirdDuplicate) {
   // RFC 6675 5 step (2): IsLost(SND.UNA) — three segments' worth SACKed above it — is a loss even
   // after a single duplicate ACK.
-  conn = std::make_unique<Connection>(config, kTuple, Seq(kIss), 1500);
-  conn->open(clock.now(), out);
-  out.take();
-  Repr synack = seg(flags({Flag::Syn, Flag::Ack}), 0, 1);
-  synack.options.mss = 1460;
-  synack.options.sack_permitted = true;
-  input(synack);
+  established_with_sack();
   send_app(pattern(1460 * 8));
   ASSERT_GE(flush().size(), 8u);
   Repr dup = seg(flags({Flag::Ack}), 1, 1);
@@ -511,13 +511,7 @@ TEST_F(ConnFixture, AFastRetransmitIsNotSentAgainByTheNextSackPass) {
   // Three duplicates SACKing one segment: recovery starts, SACK does not yet deem the hole lost,
   // so the segment at SND.UNA goes by the RFC 5681 rule. A fourth duplicate SACKs more (now
   // IsLost holds): the hole was already resent (RFC 6675 HighRxt), so it must not go again.
-  conn = std::make_unique<Connection>(config, kTuple, Seq(kIss), 1500);
-  conn->open(clock.now(), out);
-  out.take();
-  Repr synack = seg(flags({Flag::Syn, Flag::Ack}), 0, 1);
-  synack.options.mss = 1460;
-  synack.options.sack_permitted = true;
-  input(synack);
+  established_with_sack();
   send_app(pattern(1460 * 10));
   ASSERT_GE(flush().size(), 10u);
   auto dup = [&](uint32_t sacked_segments) {
