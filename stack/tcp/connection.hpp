@@ -122,6 +122,7 @@ class Connection {
   const FourTuple& tuple() const { return tuple_; }
   Seq iss() const { return iss_; }
   Seq irs() const { return irs_; }
+  bool irs_known() const { return irs_known_; }  // a SYN has arrived: IRS means something
   Seq snd_una() const { return snd_una_; }
   Seq snd_nxt() const { return snd_nxt_; }
   size_t snd_wnd() const { return snd_wnd_; }
@@ -234,6 +235,7 @@ class Connection {
 
   // Receive sequence space.
   Seq irs_, rcv_nxt_;
+  bool irs_known_ = false;  // IRS set from the peer's SYN
   Seq rcv_adv_;             // right edge of the window last advertised: never moved back
   uint8_t rcv_wscale_ = 0;  // our shift, applied to windows we send
 

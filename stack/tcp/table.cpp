@@ -49,12 +49,7 @@ ConnectionRow connection_row(ConnId id, const Connection& c, Instant now) {
   r.iss = c.iss().value();
   r.snd_una_rel = relative(c.iss(), c.snd_una());
   r.snd_nxt_rel = relative(c.iss(), c.snd_nxt());
-  // IRS is known once a SYN has arrived: not in SYN-SENT, nor in CLOSED after a connect that
-  // never heard from its peer (IRS and RCV.NXT both still zero).
-  const bool irs_known =
-      c.state() != State::SynSent &&
-      !(c.state() == State::Closed && c.irs().value() == 0 && c.rcv_nxt().value() == 0);
-  if (irs_known) {
+  if (c.irs_known()) {
     r.irs = c.irs().value();
     r.rcv_nxt_rel = relative(c.irs(), c.rcv_nxt());
   }

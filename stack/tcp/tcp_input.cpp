@@ -68,6 +68,7 @@ void Connection::accept_syn(const Repr& syn, Instant now, SegmentSink& out) {
   passive_ = true;
   // RFC 9293 3.10.7.2 (LISTEN, third check: SYN).
   irs_ = Seq(syn.seq);
+  irs_known_ = true;
   rcv_nxt_ = irs_ + 1u;
   rcv_adv_ = rcv_nxt_;
   negotiate(syn.options);
@@ -266,6 +267,7 @@ void Connection::input_syn_sent(const Repr& seg, std::span<const std::byte> payl
   // Fourth: SYN.
   if (!seg.flags.syn()) return;
   irs_ = Seq(seg.seq);
+  irs_known_ = true;
   rcv_nxt_ = irs_ + 1u;
   rcv_adv_ = rcv_nxt_;
   negotiate(seg.options);

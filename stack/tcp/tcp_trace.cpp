@@ -54,8 +54,12 @@ void Connection::trace_segment(TraceKind kind, const wire::tcp::Repr& h, size_t 
   // from IRS; what arrives the other way round. A SYN's own number is its space's origin.
   const Seq mine = sent ? iss_ : irs_;
   const Seq theirs = sent ? irs_ : iss_;
-  e.seq = h.flags.syn() ? 0u : static_cast<uint32_t>(Seq(h.seq) - mine);
-  if (h.flags.ack()) e.ack = static_cast<uint32_t>(Seq(h.ack) - theirs);
+  // Before the peer's SYN (SYN-SENT) its numbers have no origin: left empty.
+  if (h.flags.syn())
+    e.seq = 0;
+  else if (sent || irs_known_)
+    e.seq = static_cast<uint32_t>(Seq(h.seq) - mine);
+  if (h.flags.ack() && (!sent || irs_known_)) e.ack = static_cast<uint32_t>(Seq(h.ack) - theirs);
   e.len = len;
   e.flags = h.flags.bits();
   // RFC 7323 2.2: a SYN's window is never scaled.

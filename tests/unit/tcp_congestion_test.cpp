@@ -7,37 +7,16 @@
 
 #include "stack/tcp/congestion.hpp"
 #include "stack/tcp/newreno.hpp"
+#include "support/cc_flow.hpp"
 
 namespace tundra::tcp {
 namespace {
 
 constexpr size_t kSmss = 1000;  // IW(1000) = 10 segments = 10000 bytes
-const Instant kT0 = Instant::from_millis(5000);
 
 // The sender as the connection would track it, and the events it would report.
-struct Flow {
-  NewReno cc{kSmss};
-  Seq una{100'000};
-  Seq nxt{100'000};
-
-  size_t flight() const { return distance(una, nxt); }
-  void send(size_t n) { nxt += n; }
-  // Sends while the window allows, as the connection does on an ordinary ACK.
-  void fill() {
-    while (flight() + kSmss <= cc.cwnd())
-      send(kSmss);
-  }
-  AckResponse ack(size_t n) {
-    const AckEvent e{
-        .ack = una + n, .bytes_acked = n, .flight_before = flight(), .snd_nxt = nxt, .now = kT0};
-    una += n;
-    return cc.on_ack(e);
-  }
-  AckResponse ack_all() { return ack(flight()); }
-  AckResponse dup() {
-    return cc.on_ack(AckEvent{.ack = una, .flight_before = flight(), .snd_nxt = nxt, .now = kT0});
-  }
-  void timeout() { cc.on_retransmission_timeout(flight(), nxt); }
+struct Flow : test::FlowOf<NewReno> {
+  Flow() : FlowOf(kSmss) {}
 };
 
 TEST(TcpCongestion, InitialWindowFollowsRfc6928) {

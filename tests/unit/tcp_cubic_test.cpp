@@ -13,46 +13,19 @@
 #include "stack/tcp/congestion.hpp"
 #include "stack/tcp/cubic.hpp"
 #include "stack/tcp/newreno.hpp"
+#include "support/cc_flow.hpp"
 
 namespace tundra::tcp {
 namespace {
 
 constexpr size_t kSmss = 1000;  // IW(1000) = 10 segments = 10000 bytes
-const Instant kT0 = Instant::from_millis(5000);
 
 // The sender as the connection would track it, and the events it would report, with a clock
 // that the test moves by hand.
 template <class CC>
-struct FlowOf {
-  CC cc{kSmss};
-  Seq una{100'000};
-  Seq nxt{100'000};
-  Instant now = kT0;
-  std::optional<Duration> srtt;
-
-  size_t flight() const { return distance(una, nxt); }
-  void send(size_t n) { nxt += n; }
-  // Sends while the window allows, as the connection does on an ordinary ACK.
-  void fill() {
-    while (flight() + kSmss <= cc.cwnd())
-      send(kSmss);
-  }
-  AckResponse ack(size_t n) {
-    const AckEvent e{.ack = una + n,
-                     .bytes_acked = n,
-                     .flight_before = flight(),
-                     .snd_nxt = nxt,
-                     .now = now,
-                     .srtt = srtt};
-    una += n;
-    return cc.on_ack(e);
-  }
-  AckResponse ack_all() { return ack(flight()); }
-  AckResponse dup() {
-    return cc.on_ack(
-        AckEvent{.ack = una, .flight_before = flight(), .snd_nxt = nxt, .now = now, .srtt = srtt});
-  }
-  void timeout() { cc.on_retransmission_timeout(flight(), nxt); }
+struct FlowOf : test::FlowOf<CC> {
+  FlowOf() : test::FlowOf<CC>(kSmss) {}
+  explicit FlowOf(bool fast_convergence) : test::FlowOf<CC>(kSmss, fast_convergence) {}
 };
 using Flow = FlowOf<Cubic>;
 
@@ -311,7 +284,7 @@ TEST(TcpCubic, FastConvergenceLowersWmax) {
   EXPECT_DOUBLE_EQ(*f.cc.cwnd_prior(), segments(cwnd_at_loss));
 
   // Without fast convergence (a flow alone on its path), W_max is the window at the loss.
-  FlowOf<Cubic> g{.cc = Cubic(kSmss, false)};
+  FlowOf<Cubic> g(/*fast_convergence=*/false);
   g.srtt = rtt;
   grow_to(g, 100'000);
   lose_one_segment(g);

@@ -12,6 +12,7 @@
 #include "stack/tcp/cubic.hpp"
 #include "stack/tcp/hystart.hpp"
 #include "stack/tcp/newreno.hpp"
+#include "support/cc_flow.hpp"
 
 namespace tundra::tcp {
 namespace {
@@ -348,34 +349,16 @@ TEST(TcpHyStart, LossEndsHyStart) {
 
 // The sender as the connection would drive CUBIC, with the RTT sample it would report on every
 // ACK (timestamps) and a clock that each round moves by its RTT.
-struct CubicFlow {
-  Cubic cc;
-  Seq una{100'000};
-  Seq nxt{100'000};
-  Instant now = kT0;
+struct CubicFlow : test::FlowOf<Cubic> {
   // Where the current round ends, counted as RFC 9406 4.2 does whether HyStart++ is on or not.
   std::optional<Seq> round_end;
 
-  explicit CubicFlow(bool hystart) : cc(kSmss, /*fast_convergence=*/true, hystart) {}
+  explicit CubicFlow(bool hystart) : FlowOf(kSmss, /*fast_convergence=*/true, hystart) {}
 
-  size_t flight() const { return distance(una, nxt); }
-  void fill() {
-    while (flight() + kSmss <= cc.cwnd())
-      nxt += kSmss;
-  }
+  // An ACK of `n` bytes measuring `rtt`, which is also the SRTT the connection reports.
   AckResponse ack(size_t n, std::optional<Duration> rtt) {
-    const AckEvent e{.ack = una + n,
-                     .bytes_acked = n,
-                     .flight_before = flight(),
-                     .snd_nxt = nxt,
-                     .now = now,
-                     .srtt = rtt,
-                     .rtt_sample = rtt};
-    una += n;
-    return cc.on_ack(e);
-  }
-  AckResponse dup() {
-    return cc.on_ack(AckEvent{.ack = una, .flight_before = flight(), .snd_nxt = nxt, .now = now});
+    srtt = rtt;
+    return FlowOf::ack(n, rtt);
   }
   // One round as RFC 9406 4.2 counts them (to the ACK of SND.NXT as it was when the last round
   // ended), acknowledged a segment at a time over `rtt`, each ACK measuring it.
