@@ -22,10 +22,27 @@ enum class Service { Echo, Discard, Chargen };
 
 struct Client {
   Service service;
-  std::string pending;     // echo: bytes read and not yet written back; chargen: the rest of a line
-  uint64_t line = 0;       // chargen: the next line to generate
+  std::string pending;     // echo: bytes read and not yet written back
+  size_t offset = 0;       // chargen: where in the pattern's cycle the next byte comes from
   bool peer_done = false;  // echo: the client shut down its side
 };
+
+// RFC 864's output repeats every 95 lines: the pattern cycle, laid out once and then sent straight
+// from memory, so a chargen client costs the stack's copy and nothing else. Followed by enough of
+// its own start that a send of kChargenSend bytes may begin anywhere in the cycle.
+constexpr size_t kChargenCycle = 95 * 74;
+constexpr size_t kChargenSend = 64 * 1024;
+const std::vector<char>& chargen_pattern() {
+  static const std::vector<char> pattern = [] {
+    std::vector<char> p(kChargenCycle + kChargenSend);
+    for (uint64_t line = 0; line < 95; ++line)
+      chargen_line(line, p.data() + line * 74);
+    for (size_t i = kChargenCycle; i < p.size(); ++i)
+      p[i] = p[i - kChargenCycle];
+    return p;
+  }();
+  return pattern;
+}
 
 // RFC 862 leaves buffering to us; stop reading while this much waits to go back.
 constexpr size_t kEchoBacklog = 256 * 1024;
@@ -103,14 +120,11 @@ void TcpServices::run() {
         if (n < 0 && errno != EAGAIN) closed = true;
       }
       if (!closed && (p.revents & POLLOUT)) {
-        if (c.service == Service::Chargen && c.pending.size() < 16 * 1024) {
-          char line[74];
-          for (int k = 0; k < 256; ++k) {
-            chargen_line(c.line++, line);
-            c.pending.append(line, sizeof line);
-          }
-        }
-        if (!c.pending.empty()) {
+        if (c.service == Service::Chargen) {
+          const ssize_t n = api_.send(p.fd, chargen_pattern().data() + c.offset, kChargenSend, 0);
+          if (n > 0) c.offset = (c.offset + static_cast<size_t>(n)) % kChargenCycle;
+          if (n < 0 && errno != EAGAIN) closed = true;
+        } else if (!c.pending.empty()) {
           const ssize_t n = api_.send(p.fd, c.pending.data(), c.pending.size(), 0);
           if (n > 0) c.pending.erase(0, static_cast<size_t>(n));
           if (n < 0 && errno != EAGAIN) closed = true;
