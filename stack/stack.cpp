@@ -56,12 +56,14 @@ bool Stack::handle(PacketBuffer datagram, Instant now) {
 PollResult Stack::poll(Instant now) {
   PollResult r;
   link_.poll(now);
+  tcp_.begin_batch();
   while (r.received < config_.rx_batch) {
     auto datagram = link_.receive(now);
     if (!datagram) break;
     ++r.received;
     if (handle(std::move(*datagram), now)) r.socket_activity = true;
   }
+  tcp_.end_batch();
   for (const auto& e : ipv4_.poll(now)) {
     // RFC 792 / RFC 1122 3.3.2: tell the sender its datagram could not be reassembled in time,
     // when its first fragment arrived.

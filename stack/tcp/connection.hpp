@@ -115,6 +115,13 @@ class Connection {
   void set_rcvbuf(size_t bytes) { rcv_.set_capacity(bytes); }
   void set_sndbuf(size_t bytes) { snd_buf_.set_capacity(bytes); }
   size_t rcvbuf() const { return rcv_.capacity(); }
+
+  // ACK coalescing for a batch of datagrams read in one go (Tcp::begin_batch): while on, the
+  // every-second-segment ACK is held back (deferred_ack()) and sent once the batch has been read,
+  // as Linux does for a GRO-merged run of segments. ACKs that tell the peer something (duplicate
+  // ACKs, gap fills, window updates) are never held.
+  void set_coalescing(bool on) { coalescing_ = on; }
+  bool deferred_ack() const { return deferred_ack_; }
   size_t sndbuf() const { return snd_buf_.capacity(); }
 
   // Read-only views for the layer, the facade, tests and the connection table.
@@ -257,6 +264,8 @@ class Connection {
   bool ack_now_ = false;         // an ACK is owed right away
   unsigned dup_acks_run_ = 0;    // duplicate ACKs since SND.UNA last moved (for the trace)
   size_t unacked_full_segments_ = 0;  // RFC 1122 4.2.3.2: ACK at least every second one
+  bool coalescing_ = false;           // in a read batch: set_coalescing()
+  bool deferred_ack_ = false;         // an ACK held back until the batch ends
   unsigned quickacks_left_ = 0;       // data segments still ACKed at once (config)
   bool app_read_ = false;             // the application took bytes since our last segment went out
   std::optional<Instant> ack_deadline_;  // delayed ACK

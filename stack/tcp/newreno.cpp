@@ -53,11 +53,15 @@ AckResponse RenoRecovery::on_new_data(const AckEvent& e) {
     }
   } else if (cwnd_ < ssthresh_) {
     // RFC 5681 3.1 eq. 2 with RFC 3465's appropriate byte counting: grow by what the ACK covers,
-    // at most L = 2*SMSS (3465 2.3), so that a receiver ACKing every second segment (RFC 1122
-    // 4.2.3.2) still sees cwnd double per round trip, while one splitting its ACKs cannot speed
-    // the growth up. The slow start that follows a timeout uses L = 1*SMSS (3465 2.3). The
-    // algorithm may apply less of it (CUBIC's HyStart++).
-    grow_in_slow_start(e, std::min(e.bytes_acked, (slow_start_after_timeout_ ? 1 : 2) * smss_));
+    // so that cwnd doubles per round trip however the receiver spaces its ACKs, while one
+    // splitting its ACKs cannot speed the growth up. RFC 3465 2.3's limit L = 2*SMSS per ACK is
+    // not applied, as Linux does not: receivers that coalesce ACKs (GRO, tundra's own batch ACKs)
+    // send stretch ACKs, and with L slow start would grow by two segments per round trip. The slow
+    // start that follows a timeout keeps L = 1*SMSS (3465 2.3): there a cumulative ACK may cover
+    // a whole window that the retransmission did not send. The algorithm may apply less of it
+    // (CUBIC's HyStart++).
+    grow_in_slow_start(e,
+                       slow_start_after_timeout_ ? std::min(e.bytes_acked, smss_) : e.bytes_acked);
     if (cwnd_ >= ssthresh_) slow_start_after_timeout_ = false;
   } else {
     grow_in_congestion_avoidance(e);

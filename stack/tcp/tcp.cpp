@@ -249,7 +249,10 @@ void Tcp::input(const ipv4::Repr& ip_header, PacketBuffer& segment, Instant now)
     const bool recycle = e->conn.state() == State::TimeWait && seg.flags.syn() &&
                          !seg.flags.ack() && Seq(seg.seq) > e->conn.rcv_nxt();
     if (!recycle) {
+      e->conn.set_coalescing(batching_);
       e->conn.input(seg, payload, now, *this);
+      e->conn.set_coalescing(false);
+      if (e->conn.deferred_ack()) touch(id);  // poll() sends it once the batch is read
       after(id, now);
       return;
     }

@@ -78,6 +78,11 @@ class Tcp final : public SegmentSink {
   void poll(Instant now);
   std::optional<Instant> poll_at() const;
   bool has_output() const { return !dirty_.empty(); }
+  // A batch of datagrams read from the link in one go: between these, connections hold back
+  // their routine ACKs (Connection::set_coalescing), which end_batch() leaves for poll() to send,
+  // one per connection instead of one per second segment.
+  void begin_batch() { batching_ = true; }
+  void end_batch() { batching_ = false; }
 
   // SegmentSink: connections' segments go out through IPv4 here.
   void send(const FourTuple& tuple, OutSegment segment, Instant now) override;
@@ -151,6 +156,7 @@ class Tcp final : public SegmentSink {
   std::map<uint16_t, ListenerId> listen_ports_;
   std::set<std::pair<Instant, ConnId>> timers_;  // deadline order: poll() takes only what is due
   std::vector<ConnId> dirty_;
+  bool batching_ = false;         // between begin_batch() and end_batch()
   std::deque<ConnId> time_wait_;  // in the order they entered TIME-WAIT
   ConnId next_conn_ = 1;
   ListenerId next_listener_ = 1;

@@ -494,9 +494,16 @@ void Connection::process_text(const Repr& seg, std::span<const std::byte> payloa
   // RFC 1122 4.2.3.2 / RFC 5681 4.2: ACK at least every second full-sized segment, and never
   // later than the delayed-ACK timeout.
   if (payload.size() >= smss_) ++unacked_full_segments_;
-  if (unacked_full_segments_ >= 2)
-    ack_now_ = true;
-  else if (!ack_deadline_)
+  if (unacked_full_segments_ >= 2) {
+    // In a read batch, one ACK for the lot (set_coalescing) — unless a quarter of the buffer
+    // (at most 64 KiB, a GRO super-packet's worth) would go unacknowledged, which could stall a
+    // sender limited by our window.
+    const size_t owed = distance(last_ack_sent_, rcv_nxt_);
+    if (coalescing_ && owed < std::min<size_t>(rcv_.capacity() / 4, 64 * 1024))
+      deferred_ack_ = true;
+    else
+      ack_now_ = true;
+  } else if (!ack_deadline_)
     ack_deadline_ = now + config_.delayed_ack;
 }
 

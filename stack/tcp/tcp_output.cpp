@@ -65,6 +65,7 @@ Repr Connection::header(Seq seq, Flags flags, Instant now) {
     h.ack = rcv_nxt_.value();
     last_ack_sent_ = rcv_nxt_;
     ack_now_ = false;
+    deferred_ack_ = false;
     ack_deadline_.reset();
     unacked_full_segments_ = 0;
   }
@@ -325,6 +326,10 @@ void Connection::output(Instant now, SegmentSink& out) {
       return;
     default:
       break;
+  }
+  if (deferred_ack_ && !coalescing_) {
+    deferred_ack_ = false;
+    ack_now_ = true;
   }
   const size_t sent = send_data(now, out);
   // A pure ACK when one is owed and no data carried it, or when reading opened the window enough

