@@ -16,6 +16,10 @@ namespace tundra::netif {
 
 struct LinkCaps {
   size_t mtu = 1500;  // largest datagram the link carries, in bytes
+  // Offloads (PacketBuffer::offload()): the link completes transport checksums left partial, and
+  // cuts TCP segments of up to tso_max bytes (IP header included) at their gso_size. 0: no TSO.
+  bool checksum_offload = false;
+  size_t tso_max = 0;
 };
 
 // What every link counts. Middleware adds its own counters beside these.

@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -35,6 +36,24 @@ constexpr size_t kMaxMtu = 65535;
 // enough to ride out a burst, short enough that the loop thread is not held up noticeably.
 constexpr int kFullQueueWaitMs = 50;
 constexpr int kPollRetriesOnSignal = 3;
+// With offloads, the largest datagram either way: what the IPv4 total length can say.
+constexpr size_t kOffloadMax = 65535;
+
+// The virtio-net header (virtio 1.x spec 5.1.6, "struct virtio_net_hdr" without num_buffers) in
+// the host's byte order, as a TUN device without TUNSETVNETLE/BE uses it. <linux/virtio_net.h>
+// declares it too, but does not compile as C++ (a field named `class`).
+struct VnetHeader {
+  uint8_t flags;
+  uint8_t gso_type;
+  uint16_t hdr_len;      // bytes of IP and TCP headers: what each cut segment repeats
+  uint16_t gso_size;     // payload bytes per cut segment
+  uint16_t csum_start;   // where the checksummed part starts (the transport header)
+  uint16_t csum_offset;  // where, past csum_start, the checksum goes
+};
+static_assert(sizeof(VnetHeader) == 10);
+constexpr uint8_t kVnetNeedsCsum = 1, kVnetDataValid = 2;  // flags
+constexpr uint8_t kVnetGsoTcpV4 = 1;                       // gso_type
+constexpr size_t kVnetHeaderLen = sizeof(VnetHeader);
 
 std::string message(int err) {
   return std::system_category().message(err);
@@ -230,11 +249,20 @@ std::unique_ptr<TunLink> TunLink::open(const TunConfig& config) {
   if (fd.get() < 0) fail(requested, open_error(requested, errno));
 
   ifreq ifr = request_for(requested);
-  ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+  ifr.ifr_flags = static_cast<short>(IFF_TUN | IFF_NO_PI | (config.offload ? IFF_VNET_HDR : 0));
   if (::ioctl(fd.get(), TUNSETIFF, &ifr) < 0)
     fail(requested, attach_error(requested, existed, errno));
   // The kernel writes back the name it used (it expands a template such as "tun%d").
   std::string name(ifr.ifr_name, ::strnlen(ifr.ifr_name, IFNAMSIZ));
+  if (config.offload) {
+    // The header is the plain virtio-net one; the device may then give us TCP/IPv4 segments it
+    // has not cut or checksummed, and takes ours the same way.
+    int hdr_len = static_cast<int>(kVnetHeaderLen);
+    if (::ioctl(fd.get(), TUNSETVNETHDRSZ, &hdr_len) < 0)
+      fail(name, "cannot set the virtio-net header size: " + message(errno));
+    if (::ioctl(fd.get(), TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4) < 0)
+      fail(name, "cannot turn on checksum and TSO offloads: " + message(errno));
+  }
 
   // A device made without TUNSETPERSIST lives only as long as our descriptor, which is what lets
   // us leave nothing behind. Ask the kernel rather than trust `existed`: the device may have come
@@ -252,9 +280,11 @@ std::unique_ptr<TunLink> TunLink::open(const TunConfig& config) {
                 created && config.host_addr ? ", host " + config.host_addr->to_string() : "");
   // One byte more than the largest datagram the device sends, so a read that fills the buffer
   // shows a datagram was cut short.
+  const size_t largest =
+      config.offload ? kVnetHeaderLen + kOffloadMax : std::max(mtus.send, mtus.device);
   return std::unique_ptr<TunLink>(new TunLink(std::move(fd), std::move(name), mtus.send,
-                                              std::max(mtus.send, mtus.device) + 1, created,
-                                              config.max_pending));
+                                              largest + 1, created, config.max_pending,
+                                              config.offload));
 }
 
 std::unique_ptr<TunLink> TunLink::adopt(int raw_fd, const TunConfig& config) {
@@ -269,13 +299,23 @@ std::unique_ptr<TunLink> TunLink::adopt(int raw_fd, const TunConfig& config) {
 }
 
 TunLink::TunLink(UniqueFd fd, std::string name, size_t mtu, size_t rx_capacity, bool created,
-                 size_t max_pending)
+                 size_t max_pending, bool offload)
     : fd_(std::move(fd)),
       name_(std::move(name)),
       mtu_(mtu),
       rx_capacity_(rx_capacity),
       created_(created),
-      max_pending_(max_pending) {}
+      max_pending_(max_pending),
+      offload_(offload) {}
+
+LinkCaps TunLink::caps() const {
+  LinkCaps c{mtu_};
+  if (offload_) {
+    c.checksum_offload = true;
+    c.tso_max = kOffloadMax;
+  }
+  return c;
+}
 
 TunLink::~TunLink() {
   if (!pending_.empty())
@@ -284,7 +324,7 @@ TunLink::~TunLink() {
 
 std::optional<PacketBuffer> TunLink::receive(Instant now) {
   // Header room in front, so layers above can turn the datagram around in place.
-  PacketBuffer buf = PacketBuffer::with_capacity(rx_capacity_);
+  PacketBuffer buf = PacketBuffer::with_capacity(rx_capacity_, PacketBuffer::kHeadroom);
   const size_t room = buf.tailroom();
   ssize_t n;
   do {
@@ -308,14 +348,27 @@ std::optional<PacketBuffer> TunLink::receive(Instant now) {
     return std::nullopt;
   }
   buf.append(static_cast<size_t>(n));
+  if (offload_) {
+    if (buf.size() < kVnetHeaderLen) {
+      ++stats_.rx_errors;
+      return std::nullopt;
+    }
+    VnetHeader h;
+    std::memcpy(&h, buf.data(), sizeof h);
+    buf.trim_front(kVnetHeaderLen);
+    // The kernel's own segments: a checksum it left partial (it would finish it on a real
+    // device) or one it already checked is as good as verified.
+    if (h.flags & (kVnetNeedsCsum | kVnetDataValid)) buf.offload().checksum_unnecessary = true;
+  }
   ++stats_.rx_packets;
   stats_.rx_bytes += static_cast<uint64_t>(n);
   return buf;
 }
 
 void TunLink::transmit(PacketBuffer packet, Instant now) {
-  if (packet.empty() || packet.size() > mtu_) {
-    drop_on_output(fmt::format("outside 1..{} bytes (the MTU)", mtu_), packet.size(), now);
+  const size_t most = offload_ && packet.offload().gso_size > 0 ? kOffloadMax : mtu_;
+  if (packet.empty() || packet.size() > most) {
+    drop_on_output(fmt::format("outside 1..{} bytes (the MTU)", most), packet.size(), now);
     return;
   }
   // Older datagrams go first; only when none wait may this one skip the queue.
@@ -348,11 +401,44 @@ void TunLink::report(CounterReport& out) const {
   }
 }
 
+namespace {
+
+// The virtio-net header that tells the device what to finish: the transport checksum from the
+// end of the IPv4 header, and the cutting of a TSO segment.
+VnetHeader vnet_header_for(const PacketBuffer& packet) {
+  VnetHeader h{};
+  const Offload& o = packet.offload();
+  if (packet.size() < 20) return h;
+  const auto* p = reinterpret_cast<const uint8_t*>(packet.data());
+  const auto ip_len = static_cast<uint16_t>((p[0] & 0x0f) * 4);
+  if (o.checksum_partial) {
+    h.flags = kVnetNeedsCsum;
+    h.csum_start = ip_len;
+    h.csum_offset = o.checksum_offset;
+  }
+  if (o.gso_size > 0 && packet.size() >= ip_len + 20u) {
+    h.gso_type = kVnetGsoTcpV4;
+    h.gso_size = o.gso_size;
+    h.hdr_len = static_cast<uint16_t>(ip_len + (p[ip_len + 12] >> 4) * 4);
+  }
+  return h;
+}
+
+}  // namespace
+
 TunLink::WriteResult TunLink::write_one(const PacketBuffer& packet, Instant now) {
   ssize_t n;
-  do {
-    n = ::write(fd_.get(), packet.data(), packet.size());
-  } while (n < 0 && errno == EINTR);
+  if (offload_) {
+    VnetHeader h = vnet_header_for(packet);
+    iovec iov[2] = {{&h, sizeof h}, {const_cast<std::byte*>(packet.data()), packet.size()}};
+    do {
+      n = ::writev(fd_.get(), iov, 2);
+    } while (n < 0 && errno == EINTR);
+  } else {
+    do {
+      n = ::write(fd_.get(), packet.data(), packet.size());
+    } while (n < 0 && errno == EINTR);
+  }
   // A TUN device (like any datagram descriptor) takes the whole datagram or none of it.
   if (n >= 0) {
     ++stats_.tx_packets;

@@ -1,4 +1,5 @@
-// TunLink: a Link over a Linux TUN device (IFF_TUN | IFF_NO_PI), one IPv4 datagram per read/write.
+// TunLink: a Link over a Linux TUN device (IFF_TUN | IFF_NO_PI), one IPv4 datagram per read/write;
+// with offloads (IFF_VNET_HDR), each behind a virtio-net header and TCP segments up to 64 KiB.
 // Opened by the programs' link-chain builder; the stack then drives it on the loop thread.
 #pragma once
 
@@ -23,6 +24,10 @@ struct TunConfig {
   std::optional<wire::ipv4::Cidr> host_addr{};  // kernel-side address, set only when we create it
   size_t max_pending = 1024;   // datagrams waiting for the device to become writable
   size_t tx_queue_len = 4096;  // the kernel's queue towards us, on devices we create
+  // --offload: IFF_VNET_HDR with TUNSETOFFLOAD (checksums, TSO for IPv4). The kernel then hands
+  // us TCP segments it has not cut (up to 64 KiB, checksums left partial) and cuts ours; the
+  // stack skips checksums on both. Off by default: captures and labs want the real segments.
+  bool offload = false;
 };
 
 class TunLink final : public Link {
@@ -44,7 +49,7 @@ class TunLink final : public Link {
   TunLink(const TunLink&) = delete;
   TunLink& operator=(const TunLink&) = delete;
 
-  LinkCaps caps() const override { return {mtu_}; }
+  LinkCaps caps() const override;
   std::optional<PacketBuffer> receive(Instant now) override;
   void transmit(PacketBuffer packet, Instant now) override;
   void poll(Instant now) override;
@@ -66,7 +71,7 @@ class TunLink final : public Link {
   enum class WriteResult { Sent, WouldBlock, Failed };
 
   TunLink(UniqueFd fd, std::string name, size_t mtu, size_t rx_capacity, bool created,
-          size_t max_pending);
+          size_t max_pending, bool offload = false);
 
   WriteResult write_one(const PacketBuffer& packet, Instant now);
   void flush_pending(Instant now);
@@ -79,6 +84,7 @@ class TunLink final : public Link {
   size_t rx_capacity_;  // read buffer size: more than the largest datagram the device sends us
   bool created_;
   size_t max_pending_;
+  bool offload_;  // every datagram has a virtio-net header in front (TunConfig::offload)
   std::deque<PacketBuffer> pending_;  // in order; written before anything newer
   LinkStats stats_;
   LogLimiter rx_log_, tx_log_;

@@ -9,6 +9,13 @@ namespace tundra {
 namespace ipv4 = wire::ipv4;
 
 namespace {
+// The link's offloads, for TCP to use (LinkCaps).
+StackConfig with_link_caps(StackConfig c, const netif::LinkCaps& caps) {
+  c.tcp.checksum_offload = caps.checksum_offload;
+  c.tcp.tso_max = caps.tso_max;
+  return c;
+}
+
 StackConfig seeded(StackConfig c) {
   // One seed spreads into the parts that need randomness, each with a different stream.
   c.ipv4.first_ident = static_cast<uint16_t>(c.seed * 0x9e3779b97f4a7c15ull >> 48);
@@ -19,7 +26,7 @@ StackConfig seeded(StackConfig c) {
 
 Stack::Stack(netif::Link& link, StackConfig config)
     : link_(link),
-      config_(seeded(config)),
+      config_(with_link_caps(seeded(config), link.caps())),
       ipv4_(link, config_.ipv4),
       icmp_(ipv4_, config_.icmp),
       udp_(ipv4_, config_.udp),

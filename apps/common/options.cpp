@@ -30,6 +30,11 @@ void add_common_options(CLI::App& app, CommonOptions& o) {
   app.add_option("--mtu", o.mtu, "MTU to use instead of the device's")
       ->check(CLI::Range(68, 65535))
       ->group(net);
+  app.add_flag("--offload", o.offload,
+               "TUN offloads: the kernel passes TCP segments of up to 64 KiB uncut and with "
+               "checksums left to finish, and cuts tundra's the same way (IFF_VNET_HDR, TSO); "
+               "captures and traces then show those large segments")
+      ->group(net);
 
   const char* tcp = "TCP";
   app.add_option("--time-wait", o.time_wait_s,
@@ -131,6 +136,10 @@ std::optional<int> parse(CLI::App& app, CommonOptions& o, int argc, char** argv)
     if (auto nl = msg.find('\n'); nl != std::string::npos) msg.resize(nl);
     return usage_error(app, msg);
   }
+  if (o.offload && o.faults.corrupt > 0)
+    return usage_error(app,
+                       "--corrupt cannot be used with --offload: the kernel would finish the "
+                       "checksum over the corrupted bytes and accept them");
   auto addr = ipv4::Cidr::parse(o.addr_text);
   if (!addr || addr->address.is_unspecified() || addr->address.is_broadcast() ||
       addr->address.is_multicast())

@@ -35,6 +35,7 @@ struct CommonOptions {
   std::string host_addr_text = "10.0.0.1/24";
   std::string gateway_text;
   std::optional<size_t> mtu;
+  bool offload = false;  // --offload: TUN checksum and TSO offloads (TunConfig::offload)
   std::string pcap;
   std::string log_level = "warn";
   std::optional<double> time_wait_s;  // TIME-WAIT length (2·MSL), shortened for labs

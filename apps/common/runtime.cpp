@@ -45,6 +45,7 @@ Runtime::Runtime(const CommonOptions& o, const ConfigureStack& configure) {
   tc.name = o.tun;
   tc.mtu = o.mtu;
   tc.host_addr = o.host_addr;
+  tc.offload = o.offload;
   link_ = wrap_link(netif::TunLink::open(tc), o, clock_);
   description_ = link_->describe();
 

@@ -70,6 +70,7 @@ PacketBuffer PacketBuffer::copy_of(std::span<const std::byte> bytes, size_t head
 PacketBuffer PacketBuffer::clone() const {
   PacketBuffer b = with_capacity(len_ + tailroom(), head_);
   b.append(bytes());
+  b.offload_ = offload_;
   return b;
 }
 
@@ -102,9 +103,11 @@ void PacketBuffer::swap(PacketBuffer& o) noexcept {
   std::swap(cap_, o.cap_);
   std::swap(head_, o.head_);
   std::swap(len_, o.len_);
+  std::swap(offload_, o.offload_);
 }
 
 void PacketBuffer::release() noexcept {
+  offload_ = {};
   if (mem_ == nullptr) return;
   const int cls = class_of(cap_);
   if (cls >= 0) {

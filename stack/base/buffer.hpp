@@ -4,10 +4,27 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <span>
 
 namespace tundra {
+
+// What a datagram carries besides its bytes for links with offloads (a TUN device with
+// IFF_VNET_HDR): like Linux's skb checksum state and gso_size. Zero: none of it.
+struct Offload {
+  // Received: the device vouches for the transport checksum (the kernel's own, left partial), so
+  // it need not be verified.
+  bool checksum_unnecessary = false;
+  // Sent: the transport checksum field holds only the pseudo-header sum; the device completes it
+  // over the transport header and payload. checksum_offset is the field's offset from the start
+  // of the transport header (16 for TCP).
+  bool checksum_partial = false;
+  uint16_t checksum_offset = 0;
+  // Sent: a TCP segment larger than the MSS, to be cut into segments of this many payload bytes
+  // by the device (TSO). 0: send as it is.
+  uint16_t gso_size = 0;
+};
 
 class PacketBuffer {
  public:
@@ -40,6 +57,9 @@ class PacketBuffer {
   std::span<const std::byte> bytes() const { return {data(), len_}; }
 
   size_t headroom() const { return head_; }
+
+  Offload& offload() { return offload_; }
+  const Offload& offload() const { return offload_; }
   size_t tailroom() const { return cap_ - head_ - len_; }
 
   // Grows the content by `n` bytes at the front (into the header room) and returns them.
@@ -63,6 +83,7 @@ class PacketBuffer {
   size_t cap_ = 0;   // bytes of storage
   size_t head_ = 0;  // offset of the first content byte
   size_t len_ = 0;   // bytes of content
+  Offload offload_;
 };
 
 }  // namespace tundra

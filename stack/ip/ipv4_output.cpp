@@ -24,7 +24,9 @@ std::optional<SendError> Ipv4::output(const SendParams& params, PacketBuffer pay
   h.ident = next_ident_++;
   h.payload_len = payload.size();
 
-  const size_t mtu = std::min(this->mtu(), ipv4::kMaxPacketLen);
+  size_t mtu = std::min(this->mtu(), ipv4::kMaxPacketLen);
+  // A TSO segment goes whole: the link cuts it into MTU-sized ones (LinkCaps::tso_max).
+  if (payload.offload().gso_size > 0) mtu = std::min(link_.caps().tso_max, ipv4::kMaxPacketLen);
   if (h.buffer_len() <= mtu) {
     transmit(h, std::move(payload), now);
     return std::nullopt;

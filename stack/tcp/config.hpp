@@ -35,6 +35,11 @@ struct TcpConfig {
   std::string congestion_control = "newreno";
   bool nodelay_default = false;  // TCP_NODELAY on new connections (a program-wide --nodelay)
   uint16_t ephemeral_first = 49152, ephemeral_last = 65535;
+  // Offloads the link offers (netif::LinkCaps), set by the stack: checksums left for the device
+  // to finish, and segments of up to tso_max bytes (IP header included) that the device cuts at
+  // the MSS. Retransmissions stay one MSS.
+  bool checksum_offload = false;
+  size_t tso_max = 0;
 };
 
 }  // namespace tundra::tcp

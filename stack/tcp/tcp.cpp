@@ -226,7 +226,8 @@ void Tcp::send_reset_for(const ipv4::Repr& ip, const wire::tcp::Repr& seg, size_
 
 void Tcp::input(const ipv4::Repr& ip_header, PacketBuffer& segment, Instant now) {
   ++counters_.segments_in;
-  auto parsed = wire::tcp::Repr::parse(segment.bytes(), ip_header.src, ip_header.dst);
+  auto parsed = wire::tcp::Repr::parse(segment.bytes(), ip_header.src, ip_header.dst,
+                                       !segment.offload().checksum_unnecessary);
   if (!parsed) {
     if (parsed.error() == wire::tcp::Error::BadChecksum)
       ++counters_.bad_checksum;
@@ -414,7 +415,11 @@ void Tcp::send(const FourTuple& tuple, OutSegment segment, Instant now) {
   PacketBuffer& b = segment.payload;
   h.payload_len = b.size();
   b.prepend(h.header_len());
-  h.emit(b.bytes(), tuple.local_addr, tuple.remote_addr);
+  h.emit(b.bytes(), tuple.local_addr, tuple.remote_addr, config_.checksum_offload);
+  if (config_.checksum_offload) {
+    b.offload().checksum_partial = true;
+    b.offload().checksum_offset = wire::tcp::field::kChecksum;
+  }
   ip::SendParams p;
   p.src = tuple.local_addr;
   p.dst = tuple.remote_addr;

@@ -493,7 +493,8 @@ void Connection::process_text(const Repr& seg, std::span<const std::byte> payloa
   }
   // RFC 1122 4.2.3.2 / RFC 5681 4.2: ACK at least every second full-sized segment, and never
   // later than the delayed-ACK timeout.
-  if (payload.size() >= smss_) ++unacked_full_segments_;
+  // A segment the device merged (TUN offloads) counts as the full-sized ones it was made of.
+  if (payload.size() >= smss_) unacked_full_segments_ += payload.size() / smss_;
   if (unacked_full_segments_ >= 2) {
     // In a read batch, one ACK for the lot (set_coalescing) — unless a quarter of the buffer
     // (at most 64 KiB, a GRO super-packet's worth) would go unacknowledged, which could stall a

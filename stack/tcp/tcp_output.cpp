@@ -126,8 +126,10 @@ void Connection::send_segment(Seq seq, size_t len, bool fin, Instant now, Segmen
   Repr h = header(seq, flags, now);
   // SACK blocks make the header longer than the MSS allowed for (RFC 6691: options come out of
   // the MTU, not the MSS): a full-sized segment leaves them to the pure ACKs, so it still fits.
-  if (wire::ipv4::kMinHeaderLen + h.header_len() + len > mtu_) h.options.sack.clear();
+  if (wire::ipv4::kMinHeaderLen + h.header_len() + std::min(len, smss_) > mtu_)
+    h.options.sack.clear();
   PacketBuffer payload = PacketBuffer::with_capacity(len);
+  if (len > smss_) payload.offload().gso_size = static_cast<uint16_t>(smss_);
   if (len > 0) {
     size_t offset = distance(snd_una_, seq);
     if (snd_una_ == iss_) --offset;  // SND.UNA still counts our SYN
@@ -162,8 +164,15 @@ size_t Connection::send_data(Instant now, SegmentSink& out) {
     const size_t flight = bytes_in_flight();
     const size_t limit = std::min(snd_wnd_, cc_->cwnd() + extra_allowance_);
     const size_t usable = limit > flight ? limit - flight : 0;
-    const size_t len = std::min({avail, smss_, usable});
     const Seq seq = snd_nxt_;
+    // With TSO (TcpConfig::tso_max), new data goes in segments of whole MSS-sized pieces up to
+    // what the device takes; it cuts them, so the wire sees the same segments.
+    size_t most = smss_;
+    if (config_.tso_max > 0 && seq >= snd_max_) {
+      const size_t room = config_.tso_max - wire::ipv4::kMinHeaderLen - wire::tcp::kMaxHeaderLen;
+      most = std::max(smss_, room / smss_ * smss_);
+    }
+    const size_t len = std::min({avail, most, usable});
     // Our FIN goes with (or after) the last byte, once: it needs no window.
     const bool fin = fin_queued_ && len == avail && (!fin_seq_ || seq + len <= *fin_seq_) &&
                      (!fin_seq_ || snd_nxt_ <= *fin_seq_);

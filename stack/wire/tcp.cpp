@@ -168,7 +168,7 @@ size_t emit_options(const Options& o, const Layout& l, std::byte* p) {
 }  // namespace
 
 Result<Repr, Error> Repr::parse(std::span<const std::byte> segment, ipv4::Address src,
-                                ipv4::Address dst) {
+                                ipv4::Address dst, bool verify_checksum) {
   if (segment.size() < kMinHeaderLen) return Err{Error::Truncated};
   const View v(segment);
   const size_t hlen = v.header_len();
@@ -178,7 +178,7 @@ Result<Repr, Error> Repr::parse(std::span<const std::byte> segment, ipv4::Addres
   if (segment.size() > ipv4::kMaxPacketLen) return Err{Error::BadChecksum};
   const uint32_t pseudo =
       checksum::pseudo_header(src, dst, kProtocolTcp, static_cast<uint16_t>(segment.size()));
-  if (!checksum::verify(segment, pseudo)) return Err{Error::BadChecksum};
+  if (verify_checksum && !checksum::verify(segment, pseudo)) return Err{Error::BadChecksum};
 
   Repr r;
   if (!parse_options(v.options(), r.options)) return Err{Error::BadOption};
@@ -197,7 +197,8 @@ size_t Repr::header_len() const {
   return kMinHeaderLen + layout_of(options).options_len;
 }
 
-void Repr::emit(std::span<std::byte> segment, ipv4::Address src, ipv4::Address dst) const {
+void Repr::emit(std::span<std::byte> segment, ipv4::Address src, ipv4::Address dst,
+                bool partial_checksum) const {
   const Layout l = layout_of(options);
   const size_t hlen = kMinHeaderLen + l.options_len;
   const size_t total = hlen + payload_len;
@@ -219,6 +220,10 @@ void Repr::emit(std::span<std::byte> segment, ipv4::Address src, ipv4::Address d
   const std::span<const std::byte> whole = segment.first(total);
   const uint32_t pseudo =
       checksum::pseudo_header(src, dst, kProtocolTcp, static_cast<uint16_t>(total));
+  if (partial_checksum) {
+    set16(p, field::kChecksum, checksum::fold(pseudo));
+    return;
+  }
   set16(p, field::kChecksum,
         static_cast<uint16_t>(~checksum::fold(checksum::accumulate(whole, pseudo))));
 }

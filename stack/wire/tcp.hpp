@@ -218,9 +218,10 @@ struct Repr {
 
   // Checks a received segment (header and payload, without the IP header): data offset, the
   // checksum over the pseudo-header built from `src` and `dst` (RFC 9293 3.1, MUST-3), and every
-  // option's length.
+  // option's length. `verify_checksum` false skips the checksum: the link vouched for it
+  // (Offload::checksum_unnecessary).
   static Result<Repr, Error> parse(std::span<const std::byte> segment, ipv4::Address src,
-                                   ipv4::Address dst);
+                                   ipv4::Address dst, bool verify_checksum = true);
 
   // 20 bytes plus the options laid out as emit() writes them, a multiple of 4 and at most 60.
   // SACK blocks that do not fit in the 40 bytes of option space are left out, newest first kept
@@ -231,8 +232,11 @@ struct Repr {
   // Writes the header into the front of `segment`, whose header_len() bytes of room are followed
   // by the payload_len payload bytes already in place, then the checksum over pseudo-header,
   // header and payload (RFC 9293 3.1, MUST-2). Options are aligned with NOPs the way Linux
-  // aligns them, so a Linux segment re-emitted comes out byte for byte the same.
-  void emit(std::span<std::byte> segment, ipv4::Address src, ipv4::Address dst) const;
+  // aligns them, so a Linux segment re-emitted comes out byte for byte the same. With
+  // `partial_checksum` the field gets only the pseudo-header sum, uncomplemented, for a device
+  // that finishes it (Offload::checksum_partial), and the payload is not read.
+  void emit(std::span<std::byte> segment, ipv4::Address src, ipv4::Address dst,
+            bool partial_checksum = false) const;
 
   bool operator==(const Repr&) const = default;
 };
