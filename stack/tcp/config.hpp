@@ -14,6 +14,13 @@ namespace tundra::tcp {
 struct TcpConfig {
   size_t rcvbuf = 256 * 1024;  // SO_RCVBUF default: bytes of receive buffer (and the window)
   size_t sndbuf = 256 * 1024;  // SO_SNDBUF default
+  // Auto-tuning (as Linux's tcp_rmem/tcp_wmem maxima): buffers start at rcvbuf/sndbuf and grow up
+  // to these while the connection needs them — the peer filling the window we advertised while
+  // the application keeps up, or a congestion window bigger than half the send buffer. Storage
+  // is taken only as bytes wait (ChunkStore), so an idle connection costs no more. Setting
+  // SO_RCVBUF or SO_SNDBUF turns it off for that buffer, as on Linux.
+  size_t rcvbuf_max = 4 * 1024 * 1024;
+  size_t sndbuf_max = 4 * 1024 * 1024;
   RttConfig rtt;               // RFC 6298: 1 s initial RTO, 200 ms minimum, 60 s maximum
   unsigned syn_retries = 6;    // SYN (and SYN-ACK) retransmissions before ETIMEDOUT
   unsigned data_retries = 15;  // data retransmissions before ETIMEDOUT (Linux tcp_retries2)

@@ -112,8 +112,15 @@ class Connection {
   bool nodelay() const { return nodelay_; }
   void set_keepalive(bool on, Instant now);
   bool keepalive() const { return keepalive_; }
-  void set_rcvbuf(size_t bytes) { rcv_.set_capacity(bytes); }
-  void set_sndbuf(size_t bytes) { snd_buf_.set_capacity(bytes); }
+  // Setting either turns its auto-tuning off (TcpConfig::rcvbuf_max).
+  void set_rcvbuf(size_t bytes) {
+    rcv_.set_capacity(bytes);
+    rcv_autotune_ = false;
+  }
+  void set_sndbuf(size_t bytes) {
+    snd_buf_.set_capacity(bytes);
+    snd_autotune_ = false;
+  }
   size_t rcvbuf() const { return rcv_.capacity(); }
 
   // ACK coalescing for a batch of datagrams read in one go (Tcp::begin_batch): while on, the
@@ -265,9 +272,10 @@ class Connection {
   unsigned dup_acks_run_ = 0;    // duplicate ACKs since SND.UNA last moved (for the trace)
   size_t unacked_full_segments_ = 0;  // RFC 1122 4.2.3.2: ACK at least every second one
   bool coalescing_ = false;           // in a read batch: set_coalescing()
-  bool deferred_ack_ = false;         // an ACK held back until the batch ends
-  unsigned quickacks_left_ = 0;       // data segments still ACKed at once (config)
-  bool app_read_ = false;             // the application took bytes since our last segment went out
+  bool rcv_autotune_ = true, snd_autotune_ = true;  // TcpConfig::rcvbuf_max, sndbuf_max
+  bool deferred_ack_ = false;                       // an ACK held back until the batch ends
+  unsigned quickacks_left_ = 0;                     // data segments still ACKed at once (config)
+  bool app_read_ = false;  // the application took bytes since our last segment went out
   std::optional<Instant> ack_deadline_;  // delayed ACK
   bool nodelay_ = false;                 // TCP_NODELAY: no Nagle
   bool ts_enabled_ = false, sack_enabled_ = false;

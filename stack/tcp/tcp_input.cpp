@@ -367,6 +367,12 @@ bool Connection::process_ack(const Repr& seg, size_t payload_len, Instant now, S
     if (data_acked > 0 || fin_acked)
       r = cc_->on_ack(AckEvent{ack, acked, flight_before, snd_nxt_, now, rtt_.srtt(), sample});
     if (r.may_send_new) extra_allowance_ = smss_;
+    // Auto-tuning: room for two congestion windows (or peer windows, if smaller) of data, so the
+    // application's writes stay ahead of what the network may take (Linux's tcp_sndbuf_expand).
+    if (snd_autotune_) {
+      const size_t want = std::min(2 * std::min(cc_->cwnd(), max_snd_wnd_), config_.sndbuf_max);
+      if (want > snd_buf_.capacity()) snd_buf_.set_capacity(want);
+    }
     // RFC 6298 5.2/5.3: stop the timer when everything is acknowledged, else restart it.
     if (snd_una_ == snd_max_)
       timer_ = timer::Idle{};
@@ -478,6 +484,12 @@ void Connection::process_text(const Repr& seg, std::span<const std::byte> payloa
   }
   rcv_nxt_ += advanced;
   stats_.bytes_in += advanced;
+  // Auto-tuning: the peer sent up to the edge we advertised while the application kept up (what
+  // is unread is under half the buffer), so the window, not the reader, is what held it back:
+  // double the buffer, up to TcpConfig::rcvbuf_max.
+  if (rcv_autotune_ && rcv_nxt_ + rmss_ >= rcv_adv_ && rcv_.readable() < rcv_.capacity() / 2 &&
+      rcv_.capacity() < config_.rcvbuf_max)
+    rcv_.set_capacity(std::min(2 * rcv_.capacity(), config_.rcvbuf_max));
   if (peer_fin_ && *peer_fin_ == rcv_nxt_) {
     peer_fin_.reset();
     process_fin(now);
