@@ -393,7 +393,11 @@ bool Connection::readable() const {
 
 bool Connection::writable() const {
   const bool sending = state_ == State::Established || state_ == State::CloseWait;
-  return (sending && !fin_queued_ && snd_buf_.free() > 0) || state_ == State::Closed;
+  // As Linux's sk_stream_is_writeable: room for at least half of what is queued, so a writer
+  // blocked on a full buffer wakes to a worthwhile write, not once per ACK for a few bytes.
+  const size_t free = snd_buf_.free();
+  return (sending && !fin_queued_ && free > 0 && free >= snd_buf_.size() / 2) ||
+         state_ == State::Closed;
 }
 
 bool Connection::at_eof() const {
