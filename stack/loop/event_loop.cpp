@@ -47,11 +47,15 @@ void EventLoop::run_once(std::optional<Duration> max_wait) {
   Instant now;
   {
     std::lock_guard lock(mutex_);
+    asleep_ = false;
     now = clock_.now();
     r = stack_.poll(now);
     deadline = stack_.poll_at();
     link_fd = stack_.link().fd();
     want_out = stack_.link().wants_writable();
+    // From here until the next round takes the lock, work handed over needs a wake-up; set under
+    // the lock, so no hand-over falls between this look at the stack and the sleep.
+    asleep_ = true;
   }
   if (r.socket_activity) cond_.notify_all();
   if (round_hook_) round_hook_();

@@ -39,6 +39,14 @@ class EventLoop {
   void stop();
   // Makes the loop's wait return now. Async-signal-safe.
   void wake();
+  // The same, from a thread that holds mutex(): costs a system call only when the loop is asleep
+  // or about to be (a send() or recv() while the loop is busy needs none — it looks at the stack
+  // again before it sleeps).
+  void wake_locked() {
+    if (!asleep_) return;
+    asleep_ = false;
+    wake();
+  }
 
   // Called on the loop's thread after each round, outside the lock (e.g. to print counters that
   // a signal asked for).
@@ -58,6 +66,7 @@ class EventLoop {
   std::mutex mutex_;
   std::condition_variable cond_;
   int wake_fd_ = -1;
+  bool asleep_ = false;  // under mutex_: the loop has looked at the stack and will sleep
   std::atomic<bool> stopping_{false};
   std::thread thread_;
   std::function<void()> round_hook_;

@@ -149,7 +149,7 @@ ssize_t SocketApi::stream_send(Lock& lock, int fd, std::span<const std::byte> da
         } else {
           tcp().touch(id);
         }
-        loop_.wake();
+        loop_.wake_locked();
       }
       if (sent == data.size()) return static_cast<ssize_t>(sent);
     }
@@ -183,7 +183,7 @@ ssize_t SocketApi::stream_recv(Lock& lock, int fd, std::span<std::byte> buf, int
       if (n > 0) {
         got += n;
         tcp().touch(id);  // the window opened: an update may be due (RFC 1122 4.2.3.3)
-        loop_.wake();
+        loop_.wake_locked();
       }
       if (got == buf.size() || (got > 0 && !wait_all)) return static_cast<ssize_t>(got);
       if (c->error() != 0) {  // as in send: a short count leaves the error pending
