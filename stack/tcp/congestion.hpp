@@ -33,6 +33,9 @@ struct AckEvent {
   // RFC 6675 5 step (2): the SACK scoreboard deems the segment at SND.UNA lost (IsLost: DupThresh
   // segments' worth SACKed above it), which starts loss recovery before the third duplicate.
   bool sack_lost = false;
+  // SACK is in use on the connection: RFC 6675's rule for starting a new recovery applies
+  // instead of RFC 6582's "recover" (RenoRecovery::beyond_recover).
+  bool sack = false;
 
   // The connection reports only these two kinds, so advancing SND.UNA is what tells them apart.
   constexpr AckKind kind() const {

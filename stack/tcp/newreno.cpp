@@ -18,8 +18,14 @@ RenoRecovery::RenoRecovery(size_t smss)
       cwnd_(initial_window(smss_)),
       ssthresh_(std::numeric_limits<size_t>::max()) {}
 
-bool RenoRecovery::beyond_recover(Seq ack) const {
-  return !recover_ || ack - 1u > *recover_;
+bool RenoRecovery::beyond_recover(Seq ack, bool sack) const {
+  // RFC 6582 3.2 step 1: the ACK must cover more than recover (the highest octet sent when the
+  // last loss was answered). With SACK, RFC 6675 5 and 5.1: a new recovery may start once HighACK
+  // (ack - 1) has reached RecoveryPoint — the duplicates then are about data sent after it, which
+  // SACK tells apart from the old window's. With the stricter rule, the loss of the first segment
+  // sent after a recovery could only be repaired by the retransmission timer.
+  if (!recover_) return true;
+  return sack ? ack - 1u >= *recover_ : ack - 1u > *recover_;
 }
 
 AckResponse RenoRecovery::on_ack(const AckEvent& e) {
@@ -36,9 +42,12 @@ AckResponse RenoRecovery::on_new_data(const AckEvent& e) {
 
   if (in_recovery_) {
     if (e.ack > *recover_) {
-      // RFC 6582 3.2 step 3, full acknowledgment: deflate to option (1), which never lets more
-      // than one segment beyond what is outstanding go in a burst, and leave fast recovery.
-      cwnd_ = std::min(ssthresh_, std::max(flight_after, smss_) + smss_);
+      // RFC 6582 3.2 step 3, full acknowledgment: deflate and leave fast recovery. Without SACK,
+      // option (1), which never lets more than one segment beyond what is outstanding go in a
+      // burst. With SACK, option (2), cwnd = ssthresh, as Linux leaves recovery: SACK repair has
+      // usually left little in flight by the full ACK, and option (1) would then restart from
+      // two segments after every loss.
+      cwnd_ = e.sack ? ssthresh_ : std::min(ssthresh_, std::max(flight_after, smss_) + smss_);
       in_recovery_ = false;
       on_window_reset();
     } else {
@@ -102,7 +111,7 @@ AckResponse RenoRecovery::on_duplicate(const AckEvent& e) {
   // follow a loss already answered (by fast recovery or a timeout's go-back-N resend), so they
   // start neither a fast retransmit nor a second reduction of ssthresh. The timer remains the
   // backstop if a retransmission was itself lost (RFC 6582 4).
-  if (dup_acks_ != kDupThreshold || !beyond_recover(e.ack)) return r;
+  if (dup_acks_ != kDupThreshold || !beyond_recover(e.ack, e.sack)) return r;
 
   // RFC 5681 3.2 steps 2 and 3, with RFC 6582 3.2 step 2 recording recover. The algorithm
   // decides how far ssthresh falls (NewReno halves FlightSize, CUBIC takes beta_cubic of it).

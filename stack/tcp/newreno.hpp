@@ -64,7 +64,7 @@ class RenoRecovery : public CongestionControl {
   AckResponse on_new_data(const AckEvent& e);
   AckResponse on_duplicate(const AckEvent& e);
   // RFC 6582 3.2 step 2: does `ack` cover more than recover, i.e. ack - 1 > recover?
-  bool beyond_recover(Seq ack) const;
+  bool beyond_recover(Seq ack, bool sack = false) const;
 
   size_t smss_;
   size_t cwnd_;

@@ -364,8 +364,11 @@ bool Connection::process_ack(const Repr& seg, size_t payload_len, Instant now, S
     rtt_.reset_backoff();
     // The ACK of our SYN is not new data for congestion control (it starts with IW).
     AckResponse r;
-    if (data_acked > 0 || fin_acked)
-      r = cc_->on_ack(AckEvent{ack, acked, flight_before, snd_nxt_, now, rtt_.srtt(), sample});
+    if (data_acked > 0 || fin_acked) {
+      AckEvent e{ack, acked, flight_before, snd_nxt_, now, rtt_.srtt(), sample};
+      e.sack = sack_enabled_;
+      r = cc_->on_ack(e);
+    }
     if (r.may_send_new) extra_allowance_ = smss_;
     // Auto-tuning: room for two congestion windows (or peer windows, if smaller) of data, so the
     // application's writes stay ahead of what the network may take (Linux's tcp_sndbuf_expand).
@@ -422,6 +425,7 @@ bool Connection::process_ack(const Repr& seg, size_t payload_len, Instant now, S
       }
       AckEvent e{ack, 0, flight_before, snd_nxt_, now, rtt_.srtt()};
       e.sack_lost = sack_enabled_ && scoreboard_.is_lost(snd_una_, smss_);
+      e.sack = sack_enabled_;
       const AckResponse r = cc_->on_ack(e);
       if (r.may_send_new) extra_allowance_ = smss_;  // RFC 3042 limited transmit
       if (r.retransmit_first_unacked) {

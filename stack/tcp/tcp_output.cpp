@@ -143,6 +143,7 @@ void Connection::send_segment(Seq seq, size_t len, bool fin, Instant now, Segmen
   // RFC 6298 3 (Karn): time one fresh segment per round trip when timestamps do not do it.
   if (!ts_enabled_ && !retransmission && len > 0 && !rtt_timing_) rtt_timing_ = {seq, now};
   if (retransmission && rtt_timing_ && rtt_timing_->first >= seq) rtt_timing_.reset();
+  if (retransmission && seq == snd_una_ && len > 0) una_rexmit_ = {seq, snd_max_};
   last_send_ = now;
   transmit(OutSegment{h, std::move(payload)}, now, out, retransmission);
 }
@@ -211,6 +212,17 @@ size_t Connection::retransmit_first(Instant now, SegmentSink& out) {
 
 bool Connection::sack_recovery(Instant now, SegmentSink& out) {
   if (!sack_enabled_ || scoreboard_.sacked_bytes() == 0) return false;
+  // A lost retransmission (RFC 8985 2's case for RACK; RFC 6675 alone repairs it only by the
+  // timer): the resent segment at SND.UNA is still unacknowledged while DupThresh segments' worth
+  // of data sent after it has been SACKed, so it was lost again. Resend from SND.UNA, inside the
+  // same recovery (no second reduction of cwnd).
+  if (una_rexmit_ && una_rexmit_->first < snd_una_) una_rexmit_.reset();
+  if (una_rexmit_ && cc_->in_recovery() && scoreboard_.is_lost(una_rexmit_->second, smss_)) {
+    una_rexmit_.reset();
+    high_rxt_ = snd_una_;
+    ++stats_.fast_retransmits;
+    trace(TraceKind::FastRetransmit, now, snd_una_, "lost_rexmit");
+  }
   // RFC 6675 4 (simplified): the pipe is what is in flight and not known to have arrived.
   const size_t flight = distance(snd_una_, snd_max_);
   size_t pipe = flight > scoreboard_.sacked_bytes() ? flight - scoreboard_.sacked_bytes() : 0;
