@@ -570,6 +570,73 @@ TEST_F(ConnFixture, AFastRetransmitIsNotSentAgainByTheNextSackPass) {
     EXPECT_NE(x.h.seq, kIss + 1) << "the hole at SND.UNA was sent a second time";
 }
 
+TEST_F(ConnFixture, ALostRetransmissionIsSentAgainOnceDataSentAfterItIsSacked) {
+  // The segment at SND.UNA is lost, and so is its fast retransmission. The peer keeps SACKing
+  // everything else, new data sent after the retransmission included: once DupThresh segments of
+  // that are SACKed, the retransmission was lost too and goes again — not after an RTO.
+  established_with_sack();
+  send_app(pattern(1460 * 60));
+  uint32_t high = 0;  // offset past the highest byte sent
+  auto note = [&](const std::vector<Sent>& r) {
+    unsigned first = 0;
+    for (const auto& x : r) {
+      high = std::max<uint32_t>(high, x.h.seq - kIss - 1 + static_cast<uint32_t>(x.payload.size()));
+      first += x.h.seq == kIss + 1 && !x.payload.empty();
+    }
+    return first;
+  };
+  note(flush());
+  unsigned resent = 0;
+  uint32_t high_at_first_resend = 0, high_sacked_at_second = 0;
+  for (int i = 0; i < 30 && resent < 2; ++i) {
+    Repr d = seg(flags({Flag::Ack}), 1, 1);
+    d.options.sack.push_back({kIss + 1 + 1460, kIss + 1 + high});
+    const uint32_t sacked_to = high;
+    const unsigned n = note(input(d));
+    if (n > 0 && resent == 0) high_at_first_resend = sacked_to;
+    if (n > 0 && resent == 1) high_sacked_at_second = sacked_to;
+    resent += n;
+  }
+  ASSERT_EQ(resent, 2u);
+  EXPECT_GE(high_sacked_at_second, high_at_first_resend + 3 * 1460)
+      << "resent again before DupThresh segments sent after the retransmission were SACKed";
+  EXPECT_EQ(conn->stats().fast_retransmits, 2u);
+  EXPECT_EQ(conn->stats().timeouts, 0u);
+  EXPECT_TRUE(conn->congestion().in_recovery());
+}
+
+TEST_F(ConnFixture, WithSackALossRightAfterARecoveryStartsTheNextOne) {
+  // RFC 6675 5.1: once HighACK reaches RecoveryPoint a new recovery may start. The first segment
+  // sent after the last recovery began is lost: its duplicates (ACK = the old RecoveryPoint + 1)
+  // must start a fast retransmit, not wait for the timer (RFC 6582's stricter "more than recover"
+  // is for connections without SACK).
+  established_with_sack();
+  send_app(pattern(1460 * 60));
+  const auto first = flush();
+  ASSERT_EQ(first.size(), 10u);
+  const uint32_t recovery_point = 10 * 1460;  // everything sent when the first loss is seen
+  Repr d = seg(flags({Flag::Ack}), 1, 1);
+  d.options.sack.push_back({kIss + 1 + 1460, kIss + 1 + 5 * 1460});
+  input(d);
+  ASSERT_TRUE(conn->congestion().in_recovery());
+  // The full ACK: everything up to the recovery point arrived.
+  input(seg(flags({Flag::Ack}), 1, 1 + recovery_point));
+  flush();
+  ASSERT_FALSE(conn->congestion().in_recovery());
+  // cwnd = ssthresh on leaving (RFC 6582 option 2 with SACK), not two segments.
+  EXPECT_EQ(conn->congestion().cwnd(), conn->congestion().ssthresh());
+  // The segment at the old recovery point is lost; three segments after it are SACKed.
+  Repr dup = seg(flags({Flag::Ack}), 1, 1 + recovery_point);
+  dup.options.sack.push_back(
+      {kIss + 1 + recovery_point + 1460, kIss + 1 + recovery_point + 4 * 1460});
+  const auto r = input(dup);
+  bool resent = false;
+  for (const auto& x : r)
+    resent |= x.h.seq == kIss + 1 + recovery_point && !x.payload.empty();
+  EXPECT_TRUE(resent);
+  EXPECT_EQ(conn->stats().fast_retransmits, 2u);
+}
+
 TEST_F(ConnFixture, ActiveCloseThroughTimeWait) {
   established();
   conn->close(clock.now(), out);
