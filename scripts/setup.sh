@@ -16,6 +16,8 @@ packages=(
   # HTTP peers and instruments: curl, wget and ab (apache2-utils) against tundra-httpd, a DNS
   # server for tundra-fetch in the namespace (dnsmasq-base), nginx as a reference in the bench
   curl wget apache2-utils dnsmasq-base nginx-light
+  # bench references (scripts/bench.sh): wrk for HTTP rates, lwIP for lwip-tun (bench/lwip)
+  wrk liblwip-dev
 )
 
 missing=()
