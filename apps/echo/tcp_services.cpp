@@ -71,7 +71,7 @@ TcpServices::TcpServices(sock::SocketApi& api, TcpPorts ports) : api_(api) {
 
 void TcpServices::run() {
   std::map<int, Client> clients;
-  std::vector<char> buf(64 * 1024);
+  std::vector<char> buf(256 * 1024);  // large reads: one lock round trip per window
   std::vector<pollfd> fds;
   auto drop = [&](int fd) {
     api_.close(fd);
