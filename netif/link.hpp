@@ -41,6 +41,10 @@ class Link {
   // counted.
   virtual void transmit(PacketBuffer packet, Instant now) = 0;
 
+  // Reads what has arrived into the link's own queue, for receive() to hand out. Called by the
+  // event loop without its lock held (only the loop's thread calls receive()), so system calls
+  // spent reading do not hold up application threads waiting for the lock. Optional.
+  virtual void prefetch() {}
   // Lets the link move along what it holds (delay queues, a device's pending output).
   virtual void poll(Instant /*now*/) {}
   // The earliest instant at which poll() has work to do, if the link holds anything timed.
@@ -67,6 +71,7 @@ class LinkWrapper : public Link {
   void transmit(PacketBuffer packet, Instant now) override {
     inner_->transmit(std::move(packet), now);
   }
+  void prefetch() override { inner_->prefetch(); }
   void poll(Instant now) override { inner_->poll(now); }
   std::optional<Instant> poll_at() const override { return inner_->poll_at(); }
   int fd() const override { return inner_->fd(); }

@@ -322,7 +322,24 @@ TunLink::~TunLink() {
     spdlog::debug("{}: closing with {} datagrams unsent", name_, pending_.size());
 }
 
+void TunLink::prefetch() {
+  // Up to a batch; stops at EAGAIN and at any error, which receive()'s own read then reports.
+  constexpr size_t kPrefetchMax = 64;
+  while (prefetched_.size() < kPrefetchMax) {
+    PacketBuffer buf = PacketBuffer::with_capacity(rx_capacity_, PacketBuffer::kHeadroom);
+    const ssize_t n = ::read(fd_.get(), buf.data(), buf.tailroom());
+    if (n <= 0) return;
+    buf.append(static_cast<size_t>(n));
+    prefetched_.push_back(std::move(buf));
+  }
+}
+
 std::optional<PacketBuffer> TunLink::receive(Instant now) {
+  if (!prefetched_.empty()) {
+    PacketBuffer raw = std::move(prefetched_.front());
+    prefetched_.pop_front();
+    return accept(std::move(raw), now);
+  }
   // Header room in front, so layers above can turn the datagram around in place.
   PacketBuffer buf = PacketBuffer::with_capacity(rx_capacity_, PacketBuffer::kHeadroom);
   const size_t room = buf.tailroom();
@@ -340,14 +357,21 @@ std::optional<PacketBuffer> TunLink::receive(Instant now) {
     return std::nullopt;
   }
   if (n == 0) return std::nullopt;
-  if (static_cast<size_t>(n) >= room) {
+  buf.append(static_cast<size_t>(n));
+  return accept(std::move(buf), now);
+}
+
+std::optional<PacketBuffer> TunLink::accept(PacketBuffer buf, Instant now) {
+  const size_t n = buf.size();
+  // The read buffer is one byte longer than any datagram the device should send: a full one
+  // was cut short.
+  if (buf.tailroom() == 0) {
     ++stats_.rx_errors;
     if (rx_log_.allow(now))
       spdlog::warn("{}: dropped a datagram larger than {} bytes (was the device MTU raised?){}",
-                   name_, room - 1, held_back(rx_log_.take_suppressed()));
+                   name_, n - 1, held_back(rx_log_.take_suppressed()));
     return std::nullopt;
   }
-  buf.append(static_cast<size_t>(n));
   if (offload_) {
     if (buf.size() < kVnetHeaderLen) {
       ++stats_.rx_errors;

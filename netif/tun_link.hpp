@@ -51,6 +51,7 @@ class TunLink final : public Link {
 
   LinkCaps caps() const override;
   std::optional<PacketBuffer> receive(Instant now) override;
+  void prefetch() override;
   void transmit(PacketBuffer packet, Instant now) override;
   void poll(Instant now) override;
   int fd() const override { return fd_.get(); }
@@ -74,6 +75,8 @@ class TunLink final : public Link {
           size_t max_pending, bool offload = false);
 
   WriteResult write_one(const PacketBuffer& packet, Instant now);
+  // Checks a datagram as read (its size, the virtio-net header) and counts it.
+  std::optional<PacketBuffer> accept(PacketBuffer raw, Instant now);
   void flush_pending(Instant now);
   bool wait_for_room(Instant now);
   void drop_on_output(std::string_view why, size_t size, Instant now);
@@ -86,6 +89,9 @@ class TunLink final : public Link {
   size_t max_pending_;
   bool offload_;  // every datagram has a virtio-net header in front (TunConfig::offload)
   std::deque<PacketBuffer> pending_;  // in order; written before anything newer
+  // Read by prefetch(), not yet looked at: raw, as read (touched by the loop's thread only, and
+  // so not counted until receive() takes them under the loop's lock).
+  std::deque<PacketBuffer> prefetched_;
   LinkStats stats_;
   LogLimiter rx_log_, tx_log_;
 };

@@ -45,6 +45,9 @@ void EventLoop::run_once(std::optional<Duration> max_wait) {
   int link_fd = -1;
   bool want_out = false;
   Instant now;
+  // Read what has arrived before taking the lock: application threads may use the stack while
+  // the read system calls run (Link::prefetch; only this thread receives).
+  stack_.link().prefetch();
   {
     std::lock_guard lock(mutex_);
     asleep_ = false;
