@@ -167,7 +167,10 @@ void Connection::input(const Repr& seg, std::span<const std::byte> payload, Inst
       // A bare out-of-window ACK is answered at most every 500 ms, so two confused ends cannot
       // keep each other busy with ACKs forever (as Linux's tcp_invalid_ratelimit); segments with
       // data or FIN are always answered, the peer needs that ACK to move on.
-      const bool bare = seg_len == 0;
+      // A bare segment one below RCV.NXT is how keep-alives (RFC 1122 4.2.3.6) and Linux's
+      // zero-window probes ask for an ACK: always answered, or a window update that was lost
+      // would leave the peer waiting for its next probe, hundreds of milliseconds later.
+      const bool bare = seg_len == 0 && seq != rcv_nxt_ - 1u;
       if (!bare || !last_invalid_ack_ ||
           now - *last_invalid_ack_ >= std::chrono::milliseconds(500)) {
         if (bare) last_invalid_ack_ = now;
@@ -488,11 +491,11 @@ void Connection::process_text(const Repr& seg, std::span<const std::byte> payloa
   }
   rcv_nxt_ += advanced;
   stats_.bytes_in += advanced;
-  // Auto-tuning: the peer sent up to the edge we advertised while the application kept up (what
-  // is unread is under half the buffer), so the window, not the reader, is what held it back:
-  // double the buffer, up to TcpConfig::rcvbuf_max.
-  if (rcv_autotune_ && rcv_nxt_ + rmss_ >= rcv_adv_ && rcv_.readable() < rcv_.capacity() / 2 &&
-      rcv_.capacity() < config_.rcvbuf_max)
+  // Auto-tuning: the peer sent up to the edge we advertised, so the window is what held it back:
+  // double the buffer, up to TcpConfig::rcvbuf_max. Also when the reader is behind: a reader that
+  // takes the data in bursts then finds more waiting, and the window closes (and hangs on a
+  // window update that may be lost) a fraction as often.
+  if (rcv_autotune_ && rcv_nxt_ + rmss_ >= rcv_adv_ && rcv_.capacity() < config_.rcvbuf_max)
     rcv_.set_capacity(std::min(2 * rcv_.capacity(), config_.rcvbuf_max));
   if (peer_fin_ && *peer_fin_ == rcv_nxt_) {
     peer_fin_.reset();

@@ -226,6 +226,20 @@ TEST_F(ConnFixture, UnacceptableSegmentIsAnsweredWithAckAndDropped) {
   EXPECT_EQ(conn->recv_queued(), 0u);
 }
 
+TEST_F(ConnFixture, BareOutOfWindowAcksAreAnsweredTwiceASecondButProbesAlways) {
+  established();
+  // A bare ACK far out of the window: answered, then not again within 500 ms (no ACK loops).
+  EXPECT_EQ(input(seg(flags({Flag::Ack}), 1'000'000, 1)).size(), 1u);
+  EXPECT_TRUE(input(seg(flags({Flag::Ack}), 1'000'000, 1)).empty());
+  // A keep-alive or zero-window probe (RCV.NXT - 1, no data) always gets its ACK: the peer is
+  // waiting on it, perhaps for a window update that was lost (RFC 1122 4.2.3.6, 4.2.2.17).
+  for (int i = 0; i < 3; ++i) {
+    auto r = input(seg(flags({Flag::Ack}), 0, 1));
+    ASSERT_EQ(r.size(), 1u) << "probe " << i;
+    EXPECT_EQ(r[0].h.ack, kIrs + 1);
+  }
+}
+
 TEST_F(ConnFixture, ResetInWindowButNotExactGetsChallengeAck) {
   // RFC 5961 3.2.
   established();

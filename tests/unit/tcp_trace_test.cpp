@@ -110,6 +110,7 @@ struct Net {
     cb.seed = seed + 1;
     ca.tcp.sndbuf = 4 << 20;
     cb.tcp.rcvbuf = b_rcvbuf;
+    cb.tcp.rcvbuf_max = b_rcvbuf;  // the buffer these traces are about, not auto-tuned
     ca.tcp.msl = std::chrono::seconds(1);
     a = std::make_unique<Stack>(*fa, ca);
     b = std::make_unique<Stack>(*fb, cb);
