@@ -286,9 +286,13 @@ class Connection {
   unsigned retries_ = 0;                               // consecutive retransmission timeouts
   size_t extra_allowance_ = 0;  // bytes congestion control lets go beyond cwnd (limited transmit)
   Seq high_rxt_;                // RFC 6675 HighRxt: the highest sequence retransmitted in recovery
-  // The last retransmission of the segment at SND.UNA: its sequence number and SND.MAX when it
-  // went, to tell when it was lost too (sack_recovery).
-  std::optional<std::pair<Seq, Seq>> una_rexmit_;
+  // The last retransmission of the segment at SND.UNA: its sequence number, SND.MAX and the time
+  // when it went, to tell when it was lost too (sack_recovery).
+  struct UnaRexmit {
+    Seq seq, snd_max;
+    Instant at;
+  };
+  std::optional<UnaRexmit> una_rexmit_;
   bool tlp_pending_ = false;  // the retransmission timer is armed for a tail loss probe
   std::optional<Instant> last_invalid_ack_;  // last ACK sent for a bare unacceptable segment
   Timer timer_ = timer::Idle{};

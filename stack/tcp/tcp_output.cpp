@@ -143,7 +143,7 @@ void Connection::send_segment(Seq seq, size_t len, bool fin, Instant now, Segmen
   // RFC 6298 3 (Karn): time one fresh segment per round trip when timestamps do not do it.
   if (!ts_enabled_ && !retransmission && len > 0 && !rtt_timing_) rtt_timing_ = {seq, now};
   if (retransmission && rtt_timing_ && rtt_timing_->first >= seq) rtt_timing_.reset();
-  if (retransmission && seq == snd_una_ && len > 0) una_rexmit_ = {seq, snd_max_};
+  if (retransmission && seq == snd_una_ && len > 0) una_rexmit_ = UnaRexmit{seq, snd_max_, now};
   last_send_ = now;
   transmit(OutSegment{h, std::move(payload)}, now, out, retransmission);
 }
@@ -213,11 +213,17 @@ size_t Connection::retransmit_first(Instant now, SegmentSink& out) {
 bool Connection::sack_recovery(Instant now, SegmentSink& out) {
   if (!sack_enabled_ || scoreboard_.sacked_bytes() == 0) return false;
   // A lost retransmission (RFC 8985 2's case for RACK; RFC 6675 alone repairs it only by the
-  // timer): the resent segment at SND.UNA is still unacknowledged while DupThresh segments' worth
-  // of data sent after it has been SACKed, so it was lost again. Resend from SND.UNA, inside the
-  // same recovery (no second reduction of cwnd).
-  if (una_rexmit_ && una_rexmit_->first < snd_una_) una_rexmit_.reset();
-  if (una_rexmit_ && cc_->in_recovery() && scoreboard_.is_lost(una_rexmit_->second, smss_)) {
+  // timer): the resent segment at SND.UNA is still unacknowledged while data sent after it has
+  // been SACKed — DupThresh segments' worth, or any once a round trip and a quarter has passed
+  // since it went (RACK's RTT plus reordering window, RFC 8985 6.2) — so it was lost again.
+  // Resend from SND.UNA, inside the same recovery (no second reduction of cwnd).
+  if (una_rexmit_ && una_rexmit_->seq < snd_una_) una_rexmit_.reset();
+  const auto srtt = rtt_.srtt();
+  const auto sacked_to = scoreboard_.highest_sacked();
+  const bool later_sacked = una_rexmit_ && sacked_to && *sacked_to > una_rexmit_->snd_max;
+  if (una_rexmit_ && cc_->in_recovery() &&
+      (scoreboard_.is_lost(una_rexmit_->snd_max, smss_) ||
+       (later_sacked && srtt && now - una_rexmit_->at > *srtt + *srtt / 4))) {
     una_rexmit_.reset();
     high_rxt_ = snd_una_;
     ++stats_.fast_retransmits;
