@@ -20,7 +20,7 @@ struct ServerConfig {
   std::chrono::milliseconds header_timeout{10'000};  // the whole request head must arrive within
   std::chrono::milliseconds send_timeout{30'000};    // no progress writing: the peer is not reading
   std::chrono::milliseconds linger{2'000};  // after our FIN, how long we drain the peer's bytes
-  size_t max_connections = 4096;
+  size_t max_connections = 16384;
   uint64_t max_body = 1024 * 1024;             // request bodies are read and discarded up to this
   std::shared_ptr<spdlog::logger> access_log;  // null: none
 };
