@@ -619,6 +619,47 @@ TEST_F(ConnFixture, ALostRetransmissionIsSentAgainOnceDataSentAfterItIsSacked) {
   EXPECT_TRUE(conn->congestion().in_recovery());
 }
 
+TEST_F(ConnFixture, ALostRetransmissionIsSentAgainWhenLaterDataIsSackedARoundTripAfter) {
+  // RACK's time rule (RFC 8985 6.2): one segment sent after the retransmission and SACKed more
+  // than SRTT + SRTT/4 after it went is enough; the DupThresh count would need three.
+  established_with_sack();
+  send_app(pattern(1460 * 60));
+  flush();
+  Repr d = seg(flags({Flag::Ack}), 1, 1);
+  d.options.sack.push_back({kIss + 1 + 1460, kIss + 1 + 5 * 1460});
+  auto r = input(d);
+  ASSERT_TRUE(conn->congestion().in_recovery());
+  ASSERT_FALSE(r.empty());
+  ASSERT_EQ(r[0].h.seq, kIss + 1);  // the fast retransmission
+  ASSERT_TRUE(conn->rtt().srtt().has_value());
+  // Duplicates SACK the rest of the first flight, soon after: too soon to call the
+  // retransmission lost, and as the pipe drains, new data goes out.
+  auto sack_to = [&](uint32_t end) {
+    Repr x = seg(flags({Flag::Ack}), 1, 1);
+    x.options.sack.push_back({kIss + 1 + 1460, kIss + 1 + end});
+    return input(x);
+  };
+  auto resent_first = [](const std::vector<Sent>& v) {
+    for (const auto& x : v)
+      if (x.h.seq == kIss + 1 && !x.payload.empty()) return true;
+    return false;
+  };
+  const uint32_t first_flight = 10 * 1460;
+  uint32_t new_end = 0;  // end of the first segment of new data sent after the retransmission
+  for (uint32_t end = 6 * 1460; end <= first_flight && new_end == 0; end += 1460) {
+    const auto v = sack_to(end);
+    EXPECT_FALSE(resent_first(v));
+    for (const auto& x : v)
+      if (x.h.seq - kIss - 1 >= first_flight && new_end == 0)
+        new_end = x.h.seq - kIss - 1 + static_cast<uint32_t>(x.payload.size());
+  }
+  ASSERT_GT(new_end, 0u) << "no new data went out during recovery";
+  // A round trip and more later, that one new segment is SACKed: the retransmission was lost.
+  clock.set(clock.now() + 2 * *conn->rtt().srtt() + std::chrono::milliseconds(1));
+  EXPECT_TRUE(resent_first(sack_to(new_end)));
+  EXPECT_EQ(conn->stats().fast_retransmits, 2u);
+}
+
 TEST_F(ConnFixture, WithSackALossRightAfterARecoveryStartsTheNextOne) {
   // RFC 6675 5.1: once HighACK reaches RecoveryPoint a new recovery may start. The first segment
   // sent after the last recovery began is lost: its duplicates (ACK = the old RecoveryPoint + 1)
