@@ -324,20 +324,21 @@ TunLink::~TunLink() {
 
 void TunLink::prefetch() {
   // Up to a batch; stops at EAGAIN and at any error, which receive()'s own read then reports.
-  constexpr size_t kPrefetchMax = 64;
-  while (prefetched_.size() < kPrefetchMax) {
+  while (prefetch_count_ < kPrefetchMax) {
     PacketBuffer buf = PacketBuffer::with_capacity(rx_capacity_, PacketBuffer::kHeadroom);
     const ssize_t n = ::read(fd_.get(), buf.data(), buf.tailroom());
     if (n <= 0) return;
     buf.append(static_cast<size_t>(n));
-    prefetched_.push_back(std::move(buf));
+    prefetched_[(prefetch_head_ + prefetch_count_) % kPrefetchMax] = std::move(buf);
+    ++prefetch_count_;
   }
 }
 
 std::optional<PacketBuffer> TunLink::receive(Instant now) {
-  if (!prefetched_.empty()) {
-    PacketBuffer raw = std::move(prefetched_.front());
-    prefetched_.pop_front();
+  if (prefetch_count_ > 0) {
+    PacketBuffer raw = std::move(prefetched_[prefetch_head_]);
+    prefetch_head_ = (prefetch_head_ + 1) % kPrefetchMax;
+    --prefetch_count_;
     return accept(std::move(raw), now);
   }
   // Header room in front, so layers above can turn the datagram around in place.

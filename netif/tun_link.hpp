@@ -3,6 +3,7 @@
 // Opened by the programs' link-chain builder; the stack then drives it on the loop thread.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <deque>
 #include <memory>
@@ -90,8 +91,11 @@ class TunLink final : public Link {
   bool offload_;  // every datagram has a virtio-net header in front (TunConfig::offload)
   std::deque<PacketBuffer> pending_;  // in order; written before anything newer
   // Read by prefetch(), not yet looked at: raw, as read (touched by the loop's thread only, and
-  // so not counted until receive() takes them under the loop's lock).
-  std::deque<PacketBuffer> prefetched_;
+  // so not counted until receive() takes them under the loop's lock). A fixed ring: a deque
+  // would allocate a block every dozen datagrams.
+  static constexpr size_t kPrefetchMax = 64;
+  std::array<PacketBuffer, kPrefetchMax> prefetched_;
+  size_t prefetch_head_ = 0, prefetch_count_ = 0;
   LinkStats stats_;
   LogLimiter rx_log_, tx_log_;
 };

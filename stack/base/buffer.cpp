@@ -11,8 +11,10 @@ namespace tundra {
 
 namespace {
 
-// Block sizes: an Ethernet-MTU datagram, a jumbo frame, the largest IPv4 datagram.
-constexpr std::array<size_t, 3> kClasses = {2048, 16384, 65536 + PacketBuffer::kHeadroom};
+// Block sizes: an Ethernet-MTU datagram, a jumbo frame, the largest IPv4 datagram (with room for
+// a link's own header in front, such as TUN's virtio-net one, and the byte a read buffer keeps
+// spare to see truncation).
+constexpr std::array<size_t, 3> kClasses = {2048, 16384, 65536 + 2 * PacketBuffer::kHeadroom};
 constexpr size_t kMaxFreePerClass = 256;
 
 struct FreeLists {

@@ -5,12 +5,26 @@
 #include <bit>
 #include <cassert>
 #include <cstring>
+#include <mutex>
+#include <new>
+#include <vector>
 
 namespace tundra::tcp {
 
 namespace {
 
 constexpr size_t kMinSlots = 4;
+constexpr size_t kMaxSpareChunks = 1024;  // 4 MiB kept for reuse at most
+
+struct ChunkPool {
+  std::mutex mutex;
+  std::vector<std::byte*> spare;
+};
+// Never destroyed: a ChunkStore in a static object may give its chunks back during exit.
+ChunkPool& pool() {
+  static ChunkPool* p = new ChunkPool;
+  return *p;
+}
 
 uint64_t chunk_of(uint64_t pos) {
   return pos / ChunkStore::kChunkSize;
@@ -20,6 +34,35 @@ size_t offset_in_chunk(uint64_t pos) {
 }
 
 }  // namespace
+
+void ChunkStore::ChunkDeleter::operator()(std::byte* p) const noexcept {
+  ChunkPool& pl = pool();
+  {
+    std::lock_guard lock(pl.mutex);
+    if (pl.spare.size() < kMaxSpareChunks) {
+      try {
+        pl.spare.push_back(p);
+        return;
+      } catch (...) {
+      }
+    }
+  }
+  delete[] p;
+}
+
+ChunkStore::Chunk ChunkStore::take_chunk() {
+  ChunkPool& pl = pool();
+  {
+    std::lock_guard lock(pl.mutex);
+    if (!pl.spare.empty()) {
+      std::byte* p = pl.spare.back();
+      pl.spare.pop_back();
+      return Chunk(p);
+    }
+  }
+  // Not zeroed: every byte is written before it is read.
+  return Chunk(new std::byte[kChunkSize]);
+}
 
 ChunkStore::Chunk& ChunkStore::slot_for_write(uint64_t c) {
   assert(c >= first_);
@@ -48,8 +91,7 @@ void ChunkStore::write(uint64_t pos, std::span<const std::byte> data) {
     const size_t n = std::min(data.size(), kChunkSize - off);
     Chunk& chunk = slot_for_write(chunk_of(pos));
     if (!chunk) {
-      // Not zeroed: every byte is written before it is read.
-      chunk = std::make_unique_for_overwrite<std::byte[]>(kChunkSize);
+      chunk = take_chunk();
       ++chunks_;
     }
     std::memcpy(chunk.get() + off, data.data(), n);

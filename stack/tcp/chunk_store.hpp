@@ -49,7 +49,15 @@ class ChunkStore {
   size_t chunks() const { return chunks_; }
 
  private:
-  using Chunk = std::unique_ptr<std::byte[]>;
+  // Chunks come from and go back to a process-wide pool of spare ones (at most 4 MiB): at full
+  // speed a chunk is taken and given back every three segments, by different threads (the loop
+  // writes received data, the application's recv() frees it), so a per-thread cache would not
+  // do; a short lock is cheaper than malloc's bins.
+  struct ChunkDeleter {
+    void operator()(std::byte* p) const noexcept;
+  };
+  using Chunk = std::unique_ptr<std::byte[], ChunkDeleter>;
+  static Chunk take_chunk();
 
   // The slot for chunk number `c` (c >= first_), growing the table to reach it.
   Chunk& slot_for_write(uint64_t c);

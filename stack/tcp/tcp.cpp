@@ -382,7 +382,9 @@ void Tcp::remove(ConnId id) {
 }
 
 void Tcp::poll(Instant now) {
-  std::vector<ConnId> work;
+  // The list swaps with a spare one that keeps its capacity: no allocation per round.
+  std::vector<ConnId>& work = dirty_spare_;
+  work.clear();
   work.swap(dirty_);
   for (ConnId id : work) {
     if (Entry* e = entry(id)) {

@@ -156,8 +156,9 @@ class Tcp final : public SegmentSink {
   std::map<uint16_t, ListenerId> listen_ports_;
   std::set<std::pair<Instant, ConnId>> timers_;  // deadline order: poll() takes only what is due
   std::vector<ConnId> dirty_;
-  bool batching_ = false;         // between begin_batch() and end_batch()
-  std::deque<ConnId> time_wait_;  // in the order they entered TIME-WAIT
+  std::vector<ConnId> dirty_spare_;  // poll()'s copy of dirty_, kept for its capacity
+  bool batching_ = false;            // between begin_batch() and end_batch()
+  std::deque<ConnId> time_wait_;     // in the order they entered TIME-WAIT
   ConnId next_conn_ = 1;
   ListenerId next_listener_ = 1;
   TcpCounters counters_;
