@@ -23,6 +23,7 @@ namespace {
 constexpr size_t kScratch = 64 * 1024;
 constexpr int kAcceptBurst = 64;         // accepts per round, so clients get served meanwhile
 constexpr int kPipelinedPerRound = 256;  // requests answered per connection per round
+constexpr uint64_t kBodyWithHead = 16 * 1024;  // file bodies up to this go in the head's send
 
 using std::chrono::duration_cast;
 using std::chrono::milliseconds;
@@ -292,6 +293,19 @@ void Server::install(Connection& c, Response r, SteadyTime now) {
   c.out += r.body;
   c.out_sent = 0;
   c.file = std::move(r.file);
+  // A small file goes out with the head in one send, so a small response is one segment rather
+  // than a head segment and a body segment (what nginx gets from writev or TCP_CORK).
+  // Read straight into the output: scratch_ may still hold pipelined requests being parsed.
+  if (const uint64_t left = c.file.remaining(); left > 0 && left <= kBodyWithHead) {
+    const size_t at = c.out.size();
+    c.out.resize(at + left);
+    const ssize_t got = c.file.peek(std::span<char>(c.out.data() + at, left));
+    if (got > 0 && static_cast<uint64_t>(got) == left) {
+      c.file.advance(left);
+    } else {
+      c.out.resize(at);  // write() reads it the usual way and reports what went wrong
+    }
+  }
   c.phase = Phase::writing;
   c.deadline = now + config_.send_timeout;
 }
