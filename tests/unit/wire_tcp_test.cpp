@@ -163,6 +163,37 @@ TEST(WireTcp, LinuxSegmentsReEmitByteForByte) {
   }
 }
 
+TEST(WireTcp, PartialChecksumFinishedAsADeviceWouldEqualsTheFullOne) {
+  // With offloads the field holds only the pseudo-header sum; the device sums the segment from
+  // the TCP header on (that field included) and stores the complement (virtio-net NEEDS_CSUM).
+  Repr r{};
+  r.src_port = 49152;
+  r.dst_port = 9;
+  r.seq = 0x01020304;
+  r.ack = 0xa0b0c0d0;
+  r.flags = Flags(Flag::Ack) | Flags(Flag::Psh);
+  r.window = 512;
+  r.options.timestamps = Timestamps{123456, 654321};
+  for (const size_t len : {0u, 1u, 1447u, 1448u, 65000u}) {
+    std::vector<std::byte> payload(len);
+    for (size_t i = 0; i < len; ++i)
+      payload[i] = static_cast<std::byte>(i * 7 + 3);
+    r.payload_len = len;
+    const auto full = emit(r, payload, kA, kB);
+    std::vector<std::byte> partial(full.size());
+    std::copy(payload.begin(), payload.end(),
+              partial.begin() + static_cast<ptrdiff_t>(r.header_len()));
+    r.emit(partial, kA, kB, true);
+    const uint32_t pseudo =
+        checksum::pseudo_header(kA, kB, 6, static_cast<uint16_t>(partial.size()));
+    EXPECT_EQ(get16(partial.data(), field::kChecksum), checksum::fold(pseudo)) << len;
+    set16(partial.data(), field::kChecksum,
+          static_cast<uint16_t>(~checksum::fold(checksum::accumulate(partial))));
+    EXPECT_EQ(partial, full) << "payload of " << len;
+    EXPECT_TRUE(static_cast<bool>(Repr::parse(partial, kA, kB)));
+  }
+}
+
 TEST(WireTcp, HandBuiltSynWithMss1460) {
   // The layout Linux sends on an Ethernet link: MSS 1460, SACK-perm, TS, NOP, WS 7. Checksum
   // computed independently (Python, RFC 1071 sum over pseudo-header and header).
