@@ -107,19 +107,7 @@ std::optional<int> parse(CLI::App& app, Options& o, int argc, char** argv) {
       "fast as the peer's window allows (source). Prints a line with \"Ctrl-C stops\" when ready;\n"
       "SIGINT or SIGTERM end it with a summary line. Exit codes: 0 stopped by a signal, 1 could\n"
       "not start, 2 bad arguments.");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    std::string msg = e.what();  // CLI11's messages can span lines; keep the first
-    if (auto nl = msg.find('\n'); nl != std::string::npos) msg.resize(nl);
-    return tundra::app::usage_error(app, msg);
-  }
+  if (const auto code = tundra::app::parse_command_line(app, argc, argv)) return *code;
   std::optional<ipv4::Address> addr = ipv4::Address::parse(o.addr_text);
   if (!addr) {
     if (auto cidr = ipv4::Cidr::parse(o.addr_text)) addr = cidr->address;

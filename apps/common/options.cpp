@@ -121,7 +121,7 @@ int usage_error(const CLI::App& app, const std::string& message) {
   return kExitUsage;
 }
 
-std::optional<int> parse(CLI::App& app, CommonOptions& o, int argc, char** argv) {
+std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -136,6 +136,11 @@ std::optional<int> parse(CLI::App& app, CommonOptions& o, int argc, char** argv)
     if (auto nl = msg.find('\n'); nl != std::string::npos) msg.resize(nl);
     return usage_error(app, msg);
   }
+  return std::nullopt;
+}
+
+std::optional<int> parse(CLI::App& app, CommonOptions& o, int argc, char** argv) {
+  if (const auto code = parse_command_line(app, argc, argv)) return code;
   if (o.offload && o.faults.corrupt > 0)
     return usage_error(app,
                        "--corrupt cannot be used with --offload: the kernel would finish the "

@@ -64,4 +64,8 @@ std::optional<int> parse(CLI::App& app, CommonOptions& o, int argc, char** argv)
 // Prints "PROGRAM: error: MESSAGE" on one line to stderr and returns kExitUsage.
 int usage_error(const CLI::App& app, const std::string& message);
 
+// Parses argv into `app`, for any tundra program: nullopt to go on, or the code to exit with
+// after --help or --version, or after a usage error reported on one line.
+std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv);
+
 }  // namespace tundra::app

@@ -161,19 +161,7 @@ int main(int argc, char** argv) {
   cli.footer(
       "Exit codes: 0 ok, 1 cannot connect or no answer, 2 usage, 3 the server answered with an "
       "error.");
-  try {
-    cli.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return cli.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return cli.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return cli.exit(e);
-  } catch (const CLI::ParseError& e) {
-    std::string msg = e.what();  // CLI11's messages can span lines; keep the first
-    if (auto nl = msg.find('\n'); nl != std::string::npos) msg.resize(nl);
-    return fail(kExitUsage, msg);
-  }
+  if (const auto code = tundra::app::parse_command_line(cli, argc, argv)) return *code;
   if (path.empty()) return fail(kExitUsage, "PATH is empty");
   if (path.size() >= sizeof(sockaddr_un::sun_path))
     return fail(kExitUsage, fmt::format("PATH is longer than {} bytes (a Unix socket's limit)",
