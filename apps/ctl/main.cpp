@@ -18,6 +18,7 @@
 #include <string>
 #include <thread>
 
+#include "apps/common/options.hpp"
 #include "apps/common/version.hpp"
 
 namespace {
