@@ -330,7 +330,11 @@ def check_keepalive(d):
     seg, rps, conns = {}, {}, {}
     for run in ("close", "keepalive"):
         tr = tt.load(os.path.join(d, f"{run}.csv"))
-        conns[run] = len(tr.connections)
+        # Connections opened, counted by their passive opens: ab's kernel may reuse a port whose
+        # last connection tundra holds in TIME-WAIT, and the new one then has the same 4-tuple.
+        conns[run] = sum(1 for e in tr.events
+                         if e.event == "state" and e.state == "SYN-RECEIVED"
+                         and e.detail == "from=LISTEN")
         seg[run] = sum(1 for e in tr.events if e.event in ("send", "recv")) / 300
         m = re.search(r"Requests per second:\s+([\d.]+)", read(os.path.join(d, f"ab-{run}.log")))
         rps[run] = float(m.group(1)) if m else 0
