@@ -325,6 +325,54 @@ TEST_F(ConnFixture, ReadBatchAcksWhenAQuarterOfTheBufferIsOwed) {
   conn->set_coalescing(false);
 }
 
+TEST_F(ConnFixture, ReceiveBufferGrowsWhenThePeerFillsTheWindowUnlessSetByHand) {
+  // Auto-tuning: data up to the edge we advertised doubles the buffer (TcpConfig::rcvbuf_max
+  // bounds it); SO_RCVBUF (set_rcvbuf) turns that off, as on Linux.
+  config.rcvbuf = 8 * 1460;
+  config.rcvbuf_max = 32 * 1460;
+  established();
+  ASSERT_EQ(conn->rcvbuf(), 8 * 1460u);
+  uint32_t off = 1;
+  auto fill_window = [&] {
+    const size_t wnd = conn->rcv_wnd();
+    for (size_t sent = 0; sent + 1460 <= wnd; sent += 1460, off += 1460)
+      input(seg(flags({Flag::Ack}), off, 1), pattern(1460));
+    Bytes sink(1 << 20);
+    while (conn->recv(sink) > 0) {
+    }
+    flush();
+  };
+  fill_window();
+  EXPECT_EQ(conn->rcvbuf(), 16 * 1460u);
+  fill_window();
+  EXPECT_EQ(conn->rcvbuf(), 32 * 1460u);
+  fill_window();
+  EXPECT_EQ(conn->rcvbuf(), 32 * 1460u) << "past rcvbuf_max";
+  conn->set_rcvbuf(4 * 1460);
+  fill_window();
+  EXPECT_EQ(conn->rcvbuf(), 4 * 1460u) << "SO_RCVBUF turns auto-tuning off";
+}
+
+TEST_F(ConnFixture, SendBufferFollowsTwoCongestionWindowsUnlessSetByHand) {
+  config.sndbuf = 4 * 1460;
+  config.sndbuf_max = 1 << 20;
+  established();
+  send_app(pattern(4 * 1460));
+  flush();
+  input(seg(flags({Flag::Ack}), 1, 1 + 4 * 1460));  // everything acknowledged
+  EXPECT_GE(conn->sndbuf(), 2 * conn->congestion().cwnd());
+  EXPECT_GT(conn->sndbuf(), 4 * 1460u);
+  // POLLOUT needs room for half of what is queued (Linux's sk_stream_is_writeable).
+  const size_t cap = conn->sndbuf();
+  EXPECT_EQ(conn->send(pattern(cap)), cap);
+  EXPECT_FALSE(conn->writable());
+  conn->set_sndbuf(8 * 1460);
+  const size_t before = conn->sndbuf();
+  flush();
+  input(seg(flags({Flag::Ack}), 1, 1 + 4 * 1460 + 1460));
+  EXPECT_EQ(conn->sndbuf(), before) << "SO_SNDBUF turns auto-tuning off";
+}
+
 TEST_F(ConnFixture, FirstSegmentsAreAckedAtOnceThenDelayed) {
   // TcpConfig::quickack_segments: the connection's first data segments get an ACK each, at once.
   config.quickack_segments = 2;
