@@ -21,8 +21,8 @@ namespace tundra::httpd {
 namespace {
 
 constexpr size_t kScratch = 64 * 1024;
-constexpr int kAcceptBurst = 64;         // accepts per round, so clients get served meanwhile
-constexpr int kPipelinedPerRound = 256;  // requests answered per connection per round
+constexpr int kAcceptBurst = 64;               // accepts per round, so clients get served meanwhile
+constexpr int kPipelinedPerRound = 256;        // requests answered per connection per round
 constexpr uint64_t kBodyWithHead = 16 * 1024;  // file bodies up to this go in the head's send
 
 using std::chrono::duration_cast;
