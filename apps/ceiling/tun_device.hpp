@@ -5,11 +5,12 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 
-#include "netif/unique_fd.hpp"
+#include "netif/tun_link.hpp"
 #include "stack/wire/ipv4_address.hpp"
 
 namespace tundra::ceiling {
@@ -27,18 +28,17 @@ class TunDevice {
   // Creates and sets up the device; throws std::runtime_error with a one-line reason naming it.
   static TunDevice open(const DeviceConfig& config);
 
-  int fd() const { return fd_.get(); }
-  const std::string& name() const { return name_; }
-  size_t mtu() const { return mtu_; }
+  // The responder reads and writes the descriptor itself: no buffers, no stack.
+  int fd() const { return link_->fd(); }
+  const std::string& name() const { return link_->name(); }
+  size_t mtu() const { return link_->caps().mtu; }
   bool offload() const { return offload_; }
 
  private:
-  TunDevice(netif::UniqueFd fd, std::string name, size_t mtu, bool offload)
-      : fd_(std::move(fd)), name_(std::move(name)), mtu_(mtu), offload_(offload) {}
+  TunDevice(std::unique_ptr<netif::TunLink> link, bool offload)
+      : link_(std::move(link)), offload_(offload) {}
 
-  netif::UniqueFd fd_;  // closing it removes the device
-  std::string name_;
-  size_t mtu_;
+  std::unique_ptr<netif::TunLink> link_;  // owns the descriptor; closing it removes the device
   bool offload_;
 };
 
