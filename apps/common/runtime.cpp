@@ -164,6 +164,7 @@ void Runtime::print_counters() {
   {
     std::lock_guard lock(loop_->mutex());
     r = stack_->report();
+    r.push_back(loop_->report());
   }
   fmt::print(stderr, "{}", format_report(r));
   std::fflush(stderr);

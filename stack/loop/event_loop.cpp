@@ -52,29 +52,27 @@ void EventLoop::wake() {
   [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
 }
 
-void EventLoop::run_once(std::optional<Duration> max_wait) {
-  PollResult r;
-  std::optional<Instant> deadline;
-  int link_fd = -1;
-  bool want_out = false;
-  Instant now;
+void EventLoop::round(Lock& lock, std::optional<Duration> max_wait, bool stop_on_activity) {
   // Read what has arrived before taking the lock: application threads may use the stack while
-  // the read system calls run (Link::prefetch; only this thread receives).
+  // the read system calls run (Link::prefetch; only the driver receives).
+  lock.unlock();
   stack_.link().prefetch();
-  {
-    std::lock_guard lock(mutex_);
-    asleep_ = false;
-    now = clock_.now();
-    r = stack_.poll(now);
-    deadline = stack_.poll_at();
-    link_fd = stack_.link().fd();
-    want_out = stack_.link().wants_writable();
-    // From here until the next round takes the lock, work handed over needs a wake-up; set under
-    // the lock, so no hand-over falls between this look at the stack and the sleep.
-    asleep_ = true;
+  lock.lock();
+  const Instant now = clock_.now();
+  const PollResult r = stack_.poll(now);
+  const std::optional<Instant> deadline = stack_.poll_at();
+  const int link_fd = stack_.link().fd();
+  const bool want_out = stack_.link().wants_writable();
+  if (r.socket_activity) {
+    cond_.notify_all();
+    if (stop_on_activity) return;
   }
-  if (r.socket_activity) cond_.notify_all();
-  if (round_hook_) round_hook_();
+  // The loop's thread does not sleep while an application thread waits to take over.
+  if (loop_driving_ && handoff_wanted_) return;
+  // From here until the round ends, work handed over needs a wake-up; set under the lock, so no
+  // hand-over falls between this look at the stack and the sleep.
+  asleep_ = true;
+  lock.unlock();
 
   // Sleep until input, the next deadline, max_wait or a wake-up, whichever is first.
   const std::optional<Duration> wait = next_wait(now, deadline, max_wait, r.more);
@@ -91,6 +89,99 @@ void EventLoop::run_once(std::optional<Duration> max_wait) {
     uint64_t count;
     [[maybe_unused]] auto got = ::read(wake_fd_, &count, sizeof count);
   }
+  lock.lock();
+  asleep_ = false;
+}
+
+void EventLoop::run_once(std::optional<Duration> max_wait) {
+  Lock lock(mutex_);
+  driving_ = true;
+  round(lock, max_wait, false);
+  driving_ = false;
+}
+
+bool EventLoop::wait(Lock& lock, std::optional<SteadyTime> deadline) {
+  using std::chrono::steady_clock;
+  if (threaded_ && !driving_ && !stopping_.load()) {
+    std::optional<Duration> max_wait;
+    if (deadline) {
+      const auto left = *deadline - steady_clock::now();
+      if (left <= steady_clock::duration::zero()) return false;
+      max_wait = std::chrono::ceil<Duration>(left);
+    }
+    driving_ = true;
+    handoff_wanted_ = false;
+    ++app_rounds_;
+    ++stats_.app_rounds;
+    round(lock, max_wait, true);
+    driving_ = false;
+    const auto ended = steady_clock::now();
+    last_app_round_ = ended;
+    ++app_rounds_;
+    if (long_standby_) {
+      long_standby_ = false;
+      standby_.notify_one();
+    }
+    if (waiters_ > 0) cond_.notify_all();  // one of them drives next, if it still waits
+    return !deadline || ended < *deadline;
+  }
+  if (threaded_ && loop_driving_) {
+    // The loop's thread is in a round: ask it to hand over, and wait for the end of its round.
+    handoff_wanted_ = true;
+    ++stats_.handoffs;
+    wake_locked();
+  }
+  ++waiters_;
+  bool in_time = true;
+  if (deadline)
+    in_time = cond_.wait_until(lock, *deadline) == std::cv_status::no_timeout;
+  else
+    cond_.wait(lock);
+  --waiters_;
+  return in_time;
+}
+
+void EventLoop::run_thread() {
+  using std::chrono::steady_clock;
+  Lock lock(mutex_);
+  uint64_t seen_round = 0;
+  while (!stopping_.load()) {
+    // Stand by while an application thread drives or drove a moment ago (it is most likely back
+    // soon, and a round of ours would only have to hand over again).
+    const auto now = steady_clock::now();
+    if (driving_ && app_rounds_ == seen_round) {
+      // The same round as at our last look, asleep in ppoll: the stack is watched. Sleep until
+      // that round ends (it tells us), not waking every standby time while the program is idle.
+      long_standby_ = true;
+      standby_.wait(lock);
+      continue;
+    }
+    const bool recent = last_app_round_ && now - *last_app_round_ < standby_time_;
+    if (driving_ || recent) {
+      seen_round = app_rounds_;
+      const auto until = (driving_ ? now : *last_app_round_) + standby_time_;
+      standby_.wait_until(lock, until);
+      continue;
+    }
+    driving_ = loop_driving_ = true;
+    ++stats_.loop_rounds;
+    round(lock, std::nullopt, false);
+    driving_ = loop_driving_ = false;
+    if (handoff_wanted_) {
+      // Hand over: the waiting thread drives next; stand by as if it had just ended a round.
+      handoff_wanted_ = false;
+      last_app_round_ = steady_clock::now();
+      cond_.notify_all();
+    }
+  }
+}
+
+CounterGroup EventLoop::report() const {
+  CounterGroup g{"loop", {}};
+  g.add("rounds on the loop's thread", stats_.loop_rounds);
+  g.add("rounds on application threads", stats_.app_rounds);
+  g.add("hand-overs from the loop's thread", stats_.handoffs);
+  return g;
 }
 
 void EventLoop::run() {
@@ -100,12 +191,22 @@ void EventLoop::run() {
 
 void EventLoop::start() {
   stopping_ = false;
-  thread_ = std::thread([this] { run(); });
+  {
+    std::lock_guard lock(mutex_);
+    threaded_ = true;
+  }
+  thread_ = std::thread([this] { run_thread(); });
 }
 
 void EventLoop::stop() {
   stopping_ = true;
   wake();
+  {
+    // Under the lock, so that no thread falls asleep between its look at stopping_ and its wait.
+    std::lock_guard lock(mutex_);
+  }
+  standby_.notify_all();
+  cond_.notify_all();
   if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
   cond_.notify_all();
 }

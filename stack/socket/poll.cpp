@@ -1,5 +1,5 @@
-// poll(2) over tundra descriptors: readiness from the protocol state, waiting on the loop's
-// condition until something is ready or the timeout passes.
+// poll(2) over tundra descriptors: readiness from the protocol state, waiting on the loop (or
+// driving it: EventLoop::wait) until something is ready or the timeout passes.
 #include <cerrno>
 
 #include "stack/socket/sockaddr.hpp"
@@ -54,11 +54,8 @@ int SocketApi::poll(pollfd* fds, nfds_t nfds, int timeout_ms) {
     }
     if (ready > 0 || timeout_ms == 0) return ready;
     if (!loop_.running()) return fail(EBADF);
-    if (timeout_ms < 0) {
-      loop_.cond().wait(lock);
-    } else if (loop_.cond().wait_until(lock, deadline) == std::cv_status::timeout) {
+    if (!loop_.wait(lock, timeout_ms < 0 ? std::nullopt : std::optional(deadline)))
       timeout_ms = 0;  // one last look, then report none
-    }
   }
 }
 

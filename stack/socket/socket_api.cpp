@@ -35,7 +35,7 @@ void SocketApi::close_all() {
     }
   }
   fds_.clear();
-  loop_.cond().notify_all();
+  loop_.notify_waiters();
   loop_.wake();
 }
 
@@ -364,7 +364,7 @@ int SocketApi::shutdown(int fd, int how) {
   }
   if (how != SHUT_WR) d->shut_rd = true;
   if (how != SHUT_RD) d->shut_wr = true;
-  loop_.cond().notify_all();  // a blocked receiver returns 0
+  loop_.notify_waiters();  // a blocked receiver returns 0
   return 0;
 }
 
@@ -374,7 +374,7 @@ int SocketApi::close(int fd) {
   if (!d) return fail(EBADF);
   const Descriptor copy = *d;
   fds_.erase(fd);
-  loop_.cond().notify_all();  // waiters on this descriptor return EBADF
+  loop_.notify_waiters();  // waiters on this descriptor return EBADF
   switch (copy.kind) {
     case Kind::Udp:
       udp().close(copy.udp);
@@ -397,7 +397,7 @@ int SocketApi::close(int fd) {
           return !c || c->send_queued() == 0 || c->state() == tcp::State::Closed;
         };
         while (!done() && loop_.running())
-          if (loop_.cond().wait_until(lock, deadline) == std::cv_status::timeout) break;
+          if (!loop_.wait(lock, deadline)) break;
       }
       break;
     }

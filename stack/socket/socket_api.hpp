@@ -105,17 +105,13 @@ class SocketApi {
 // Defined here: every file of the facade waits with its own readiness condition.
 template <class Ready>
 inline int SocketApi::wait(Lock& lock, int fd, std::optional<Duration> timeout, Ready ready) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout.value_or(Duration(0));
+  std::optional<EventLoop::SteadyTime> deadline;
+  if (timeout) deadline = std::chrono::steady_clock::now() + *timeout;
   while (true) {
     if (!find(fd)) return EBADF;
     if (ready()) return 0;
     if (!loop_.running()) return EBADF;
-    if (timeout) {
-      if (loop_.cond().wait_until(lock, deadline) == std::cv_status::timeout && !ready())
-        return find(fd) ? EAGAIN : EBADF;
-    } else {
-      loop_.cond().wait(lock);
-    }
+    if (!loop_.wait(lock, deadline) && !ready()) return find(fd) ? EAGAIN : EBADF;
   }
 }
 

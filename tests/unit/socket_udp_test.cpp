@@ -1,8 +1,11 @@
 // The UDP socket facade: errno-style errors as the kernel gives them, datagrams both ways through
-// the stack, blocking calls woken by the loop, timeouts, and close waking a blocked caller.
+// the stack, blocking calls woken by the loop (or driving it themselves), timeouts, and close
+// waking a blocked caller.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <string_view>
 #include <thread>
 
 #include "stack/loop/event_loop.hpp"
@@ -214,6 +217,119 @@ TEST_F(SocketFixture, BlockingRecvIsWokenByTheLoop) {
   loop.stop();
   EXPECT_EQ(got, 7);
   EXPECT_EQ(std::string(buf, 7), "wake up");
+}
+
+// Who drives the loop's rounds (EventLoop): a thread waiting for its socket, the loop's own thread
+// when nobody has waited for a while, and a follower when the driver's wait ends.
+class DrivingFixture : public SocketFixture {
+ protected:
+  uint64_t counter(std::string_view label) {
+    std::lock_guard lock(loop.mutex());
+    for (const auto& [name, value] : loop.report().values)
+      if (name == label) return value;
+    ADD_FAILURE() << "no counter " << label;
+    return 0;
+  }
+  uint64_t loop_rounds() { return counter("rounds on the loop's thread"); }
+  uint64_t app_rounds() { return counter("rounds on application threads"); }
+  // Waits (at most 5 s) for `done`, looking every millisecond.
+  template <class Done>
+  bool eventually(Done done) {
+    for (int i = 0; i < 5000; ++i) {
+      if (done()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return done();
+  }
+  int timed_socket(uint16_t port) {
+    const int fd = bound_socket(port);
+    timeval tv{10, 0};  // a thread nobody drives for fails with EAGAIN instead of hanging
+    EXPECT_EQ(api.setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv), 0);
+    return fd;
+  }
+  ~DrivingFixture() override { loop.stop(); }
+};
+
+TEST_F(DrivingFixture, AWaitingThreadReadsItsOwnDatagram) {
+  loop.set_standby(std::chrono::hours(1));
+  const int fd = timed_socket(7);
+  loop.start();
+  char buf[16];
+  ssize_t got = 0;
+  std::thread reader([&] { got = api.recv(fd, buf, sizeof buf, 0); });
+  ASSERT_TRUE(eventually([&] { return app_rounds() >= 1; }));
+  const uint64_t before = loop_rounds();
+  inject_udp(1, 7, bytes_of("mine"));
+  loop.wake();
+  reader.join();
+  ASSERT_EQ(got, 4);
+  EXPECT_EQ(std::string(buf, 4), "mine");
+  // The reader took the datagram in, in rounds of its own: the loop's thread stood by.
+  EXPECT_EQ(loop_rounds(), before);
+  EXPECT_GE(app_rounds(), 2u);
+}
+
+TEST_F(DrivingFixture, TheLoopsThreadTakesOverWhenNobodyWaits) {
+  loop.set_standby(std::chrono::milliseconds(1));
+  const int fd = timed_socket(7);
+  loop.start();
+  char buf[16];
+  ssize_t got = 0;
+  std::thread reader([&] { got = api.recv(fd, buf, sizeof buf, 0); });
+  ASSERT_TRUE(eventually([&] { return app_rounds() >= 1; }));
+  inject_udp(1, 7, bytes_of("one"));
+  loop.wake();
+  reader.join();
+  ASSERT_EQ(got, 3);
+  // Nobody waits now: the datagram must still be taken in, by the loop's thread.
+  const uint64_t before = loop_rounds();
+  inject_udp(1, 7, bytes_of("two"));
+  loop.wake();
+  ASSERT_TRUE(eventually([&] { return api.recv(fd, buf, sizeof buf, MSG_DONTWAIT) == 3; }));
+  EXPECT_EQ(std::string(buf, 3), "two");
+  EXPECT_GT(loop_rounds(), before);
+}
+
+TEST_F(DrivingFixture, AFollowerDrivesWhenTheDriversWaitEnds) {
+  loop.set_standby(std::chrono::hours(1));  // only application threads drive
+  const int a = timed_socket(7), b = timed_socket(8);
+  loop.start();
+  char buf_a[16], buf_b[16];
+  ssize_t got_a = 0, got_b = 0;
+  std::thread reader_b([&] { got_b = api.recv(b, buf_b, sizeof buf_b, 0); });
+  ASSERT_TRUE(eventually([&] { return app_rounds() >= 1; }));  // b drives
+  std::thread reader_a([&] { got_a = api.recv(a, buf_a, sizeof buf_a, 0); });
+  ASSERT_TRUE(eventually([&] {
+    std::lock_guard lock(loop.mutex());
+    return loop.followers() == 1;
+  }));  // a follows
+  inject_udp(1, 8, bytes_of("for b"));
+  loop.wake();
+  reader_b.join();
+  ASSERT_EQ(got_b, 5);
+  // b's wait is over; a must take the rounds over, or its datagram is never read.
+  inject_udp(1, 7, bytes_of("for a"));
+  loop.wake();
+  reader_a.join();
+  ASSERT_EQ(got_a, 5);
+  EXPECT_EQ(std::string(buf_a, 5), "for a");
+}
+
+TEST_F(DrivingFixture, StopEndsADriversWait) {
+  const int fd = bound_socket(7);
+  loop.start();
+  ssize_t got = 0;
+  int err = 0;
+  std::thread reader([&] {
+    char buf[4];
+    got = api.recv(fd, buf, sizeof buf, 0);
+    err = errno;
+  });
+  ASSERT_TRUE(eventually([&] { return app_rounds() >= 1; }));
+  loop.stop();
+  reader.join();
+  EXPECT_EQ(got, -1);
+  EXPECT_EQ(err, EBADF);
 }
 
 TEST_F(SocketFixture, ReceiveTimeoutGivesEagain) {
