@@ -1,4 +1,4 @@
-// FileSource: pread at an offset, close on destruction.
+// FileSource: pread at an offset from a shared descriptor, closed with its last holder.
 #include "apps/httpd/file_source.hpp"
 
 #include <unistd.h>
@@ -8,13 +8,16 @@
 
 namespace tundra::httpd {
 
+OpenFile::~OpenFile() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
 FileSource::FileSource(FileSource&& o) noexcept
-    : fd_(std::exchange(o.fd_, -1)), offset_(o.offset_), left_(std::exchange(o.left_, 0)) {}
+    : file_(std::move(o.file_)), offset_(o.offset_), left_(std::exchange(o.left_, 0)) {}
 
 FileSource& FileSource::operator=(FileSource&& o) noexcept {
   if (this != &o) {
-    reset();
-    fd_ = std::exchange(o.fd_, -1);
+    file_ = std::move(o.file_);
     offset_ = o.offset_;
     left_ = std::exchange(o.left_, 0);
   }
@@ -23,12 +26,11 @@ FileSource& FileSource::operator=(FileSource&& o) noexcept {
 
 ssize_t FileSource::peek(std::span<char> buf) const {
   const auto n = static_cast<size_t>(std::min<uint64_t>(buf.size(), left_));
-  return ::pread(fd_, buf.data(), n, static_cast<off_t>(offset_));
+  return ::pread(file_->fd(), buf.data(), n, static_cast<off_t>(offset_));
 }
 
 void FileSource::reset() {
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = -1;
+  file_.reset();
   left_ = 0;
 }
 

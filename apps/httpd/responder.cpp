@@ -15,7 +15,6 @@
 #include <cstdlib>
 
 #include "apps/httpd/listing.hpp"
-#include "apps/httpd/mime.hpp"
 #include "apps/httpd/path.hpp"
 #include "stack/http/chars.hpp"
 #include "stack/http/date.hpp"
@@ -29,13 +28,6 @@ namespace {
 // RFC 9110 9.3 names these (and RFC 5789 PATCH): we know them but serve only GET and HEAD.
 constexpr std::array<std::string_view, 7> kKnownMethods = {"POST",    "PUT",   "DELETE", "CONNECT",
                                                            "OPTIONS", "TRACE", "PATCH"};
-
-// RFC 9110 8.8.3: an entity tag from the file's size and modification time, which change when
-// the content does (as most servers do). Strong: the bytes are the file's, unchanged.
-std::string entity_tag(const struct stat& st) {
-  return fmt::format("\"{:x}-{:x}{:09}\"", static_cast<uint64_t>(st.st_size),
-                     static_cast<uint64_t>(st.st_mtim.tv_sec), st.st_mtim.tv_nsec);
-}
 
 // RFC 9110 13.1.2: If-None-Match uses the weak comparison; "*" matches any current entity.
 bool none_match(std::string_view list, std::string_view etag) {
@@ -137,20 +129,27 @@ Response Responder::respond(const http::Message& req, std::time_t now, bool clos
   auto mapped = map_target(req.target);
   if (!mapped) return error(400, mapped.error(), now, close, v, head);
   const RequestPath& p = *mapped;
-  const std::string fs_path = config_.root + "/" + p.relative();
-  // Fast path: a regular file reached without symbolic links is what realpath would have found
-  // at fs_path, inside the root; serve it from the descriptor. Everything else (directories,
+  const std::string relative = p.relative();
+  // Fast path: a file served before, still the same (FileCache::find), or a regular file reached
+  // without symbolic links, what realpath would find at root/relative, inside the root;
+  // serve it from the descriptor, and keep it for next time. Everything else (directories,
   // links, errors other than "not there" or "not allowed") takes the realpath way below.
-  if (const int fd = open_beneath(p.relative()); fd >= 0) {
+  if (!p.trailing_slash)
+    if (auto f = cache_.find(root_fd_, relative)) return answer_file(req, *f, now, close);
+  if (const int fd = open_beneath(relative); fd >= 0) {
     struct stat st {};
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && !p.trailing_slash)
-      return serve_file(req, fs_path, now, close, fd);
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && !p.trailing_slash) {
+      auto f = describe_file(fd, st, relative);
+      cache_.insert(relative, f, now);
+      return answer_file(req, *f, now, close);
+    }
     ::close(fd);
   } else if (errno == ENOENT) {
     return error(404, "No such file here.", now, close, v, head);
   } else if (errno == EACCES) {
     return error(403, "Not readable.", now, close, v, head);
   }
+  const std::string fs_path = config_.root + "/" + relative;
   char buf[PATH_MAX];
   if (!realpath(fs_path.c_str(), buf))
     return errno == EACCES ? error(403, "Not readable.", now, close, v, head)
@@ -169,7 +168,7 @@ Response Responder::respond(const http::Message& req, std::time_t now, bool clos
       return error(301, "Moved to " + location, now, close, v, head,
                    {{"Location", std::move(location)}});
     }
-    std::string url_path = "/" + p.relative();
+    std::string url_path = "/" + relative;
     if (url_path.back() != '/') url_path += '/';
     return serve_directory(req, resolved, url_path, now, close);
   }
@@ -206,24 +205,32 @@ Response Responder::serve_directory(const http::Message& req, const std::string&
 }
 
 Response Responder::serve_file(const http::Message& req, const std::string& path, std::time_t now,
-                               bool close, int fd) const {
+                               bool close) const {
   const unsigned v = req.version_minor;
   const bool head = req.method == "HEAD";
   // O_NONBLOCK: should a FIFO slip in between stat and open, open must not hang the server.
-  if (fd < 0) fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0)
     return errno == EACCES ? error(403, "Not readable.", now, close, v, head)
                            : error(404, "No such file here.", now, close, v, head);
-  FileSource guard(fd, 0, 0);  // closes fd on every early return
   struct stat st {};
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
     return error(403, "Not a regular file.", now, close, v, head);
+  }
+  return answer_file(req, *describe_file(fd, st, path), now, close);
+}
+
+Response Responder::answer_file(const http::Message& req, const FileInfo& f, std::time_t now,
+                                bool close) const {
+  const unsigned v = req.version_minor;
+  const bool head = req.method == "HEAD";
+  const struct stat& st = f.st;
   const auto size = static_cast<uint64_t>(st.st_size);
-  const std::string etag = entity_tag(st);
+  const std::string& etag = f.etag;
   // RFC 9110 8.8.2.1: Last-Modified is never later than the Date we send.
-  const std::time_t mtime = std::min<std::time_t>(st.st_mtime, now);
-  const std::string last_modified = http::format_http_date(mtime);
-  const std::string_view base = std::string_view(path).substr(path.rfind('/') + 1);
+  const std::string last_modified =
+      st.st_mtime <= now ? f.last_modified : http::format_http_date(now);
 
   // RFC 9110 13.2.2: If-None-Match first; If-Modified-Since only without it, and only for GET
   // and HEAD (13.1.3).
@@ -244,7 +251,7 @@ Response Responder::serve_file(const http::Message& req, const std::string& path
     return r;
   }
 
-  ExtraFields fields = {{"Content-Type", std::string(mime_type(base))},
+  ExtraFields fields = {{"Content-Type", f.content_type},
                         {"Last-Modified", last_modified},
                         {"ETag", etag},
                         {"Accept-Ranges", "bytes"}};
@@ -291,7 +298,10 @@ Response Responder::serve_file(const http::Message& req, const std::string& path
   r.head = response_head(status, now, close, v, fields, length);
   if (!head && length > 0) {
     r.body_bytes = length;
-    r.file = FileSource(guard.release(), first, length);
+    if (f.content)
+      r.body = f.content->substr(first, length);
+    else
+      r.file = FileSource(f.file, first, length);
   }
   return r;
 }

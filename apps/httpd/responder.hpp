@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "apps/httpd/config.hpp"
+#include "apps/httpd/file_cache.hpp"
 #include "apps/httpd/file_source.hpp"
 #include "stack/http/message.hpp"
 
@@ -43,10 +44,16 @@ class Responder {
   Response error(unsigned status, std::string_view note, std::time_t now, bool close,
                  unsigned version_minor = 1, bool head_only = false, ExtraFields extra = {}) const;
 
+  // The open-file cache, for its counters and tests.
+  const FileCache& file_cache() const { return cache_; }
+
  private:
-  // `fd`: the file already open (the fast path of respond()), else -1 and it opens `path`.
+  // Opens the regular file at `path` (found by realpath) and answers with it.
   Response serve_file(const http::Message& req, const std::string& path, std::time_t now,
-                      bool close, int fd = -1) const;
+                      bool close) const;
+  // The answer with file `f`: conditional requests, ranges, the body from memory or the file.
+  Response answer_file(const http::Message& req, const FileInfo& f, std::time_t now,
+                       bool close) const;
   // The common case in one system call: the target opened beneath the root with no symbolic
   // link on the way (openat2 RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS). Returns the descriptor, or
   // -1 with errno; anything unusual (a link, a kernel without openat2) leaves it to realpath.
@@ -57,6 +64,9 @@ class Responder {
 
   const ServerConfig& config_;
   int root_fd_ = -1;  // O_PATH descriptor of the root, for open_beneath()
+  // Files served from the fast path, by path relative to the root. Mutable: respond() is a
+  // const answer to a request; the server calls it from its one thread.
+  mutable FileCache cache_;
 };
 
 // The status line and fields of a response, ending with the empty line (RFC 9112 4, 5).

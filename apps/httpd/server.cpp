@@ -484,6 +484,10 @@ CounterGroup Server::counters() const {
   g.add("send timeouts (peer not reading)", send_timeouts_.load());
   g.add("connections reset or failed", resets_.load());
   g.add("bytes sent", bytes_sent_.load());
+  const FileCache& cache = responder_.file_cache();
+  g.add("open-file cache hits", cache.hits());
+  g.add("open-file cache misses", cache.misses());
+  g.add("open-file cache entries dropped (file changed)", cache.stale());
   return g;
 }
 

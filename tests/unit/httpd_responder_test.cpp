@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "apps/httpd/file_cache.hpp"
+#include "apps/httpd/mime.hpp"
 #include "apps/httpd/responder.hpp"
 #include "stack/http/date.hpp"
 
@@ -48,12 +50,19 @@ class Responder_ : public ::testing::Test {
 
   Response get(std::string target, std::vector<http::Field> fields = {},
                std::string method = "GET") {
+    Responder responder(config_);
+    return ask(responder, std::move(target), std::move(fields), std::move(method));
+  }
+  // The same through one responder, whose open-file cache lives across requests.
+  static Response ask(const Responder& responder, std::string target,
+                      std::vector<http::Field> fields = {}, std::string method = "GET",
+                      std::time_t now = kNow) {
     http::Message m;
     m.method = std::move(method);
     m.target = std::move(target);
     m.fields = std::move(fields);
     m.fields.push_back({"Host", "x"});
-    return Responder(config_).respond(m, kNow, false);
+    return responder.respond(m, now, false);
   }
   // The file body's bytes, read as the server would.
   static std::string body(Response& r) {
@@ -63,6 +72,7 @@ class Responder_ : public ::testing::Test {
               static_cast<ssize_t>(out.size()));
     return out;
   }
+  static std::string body(Response&& r) { return body(r); }
   static bool has(const Response& r, std::string_view line) {
     return r.head.find(std::string(line) + "\r\n") != std::string::npos;
   }
@@ -199,6 +209,127 @@ TEST_F(Responder_, ErrorPagesAndConnectionFields) {
   Response head = responder.error(404, "x", kNow, false, 1, true);
   EXPECT_EQ(head.body_bytes, 0u);
   EXPECT_TRUE(head.body.empty());
+}
+
+// The open-file cache: a file served again costs one fstatat, and whatever happens to the file
+// between two requests is seen by the second.
+TEST_F(Responder_, ASecondRequestIsServedFromTheCache) {
+  Responder responder(config_);
+  Response first = ask(responder, "/hello.txt");
+  Response second = ask(responder, "/hello.txt");
+  EXPECT_EQ(responder.file_cache().misses(), 1u);
+  EXPECT_EQ(responder.file_cache().hits(), 1u);
+  EXPECT_EQ(second.head, first.head);
+  EXPECT_EQ(body(second), "hello, world\n");
+  // Small files come from memory; ranges and conditions work on them as on the file.
+  EXPECT_FALSE(second.file.active());
+  Response range = ask(responder, "/hello.txt", {{"Range", "bytes=7-11"}});
+  EXPECT_EQ(range.status, 206u);
+  EXPECT_EQ(body(range), "world");
+  const size_t at = first.head.find("ETag: ");
+  const std::string etag = first.head.substr(at + 6, first.head.find("\r\n", at) - at - 6);
+  EXPECT_EQ(ask(responder, "/hello.txt", {{"If-None-Match", etag}}).status, 304u);
+  EXPECT_EQ(responder.file_cache().hits(), 3u);
+}
+
+TEST_F(Responder_, AFileReplacedOrRewrittenIsServedNew) {
+  Responder responder(config_);
+  ASSERT_EQ(body(ask(responder, "/hello.txt")), "hello, world\n");
+  // Replaced the way editors and deployments do it: a new file renamed over the old one, here
+  // with the same size and modification time.
+  write(root_ + "/new.tmp", "HELLO, WORLD\n");
+  fs::rename(root_ + "/new.tmp", root_ + "/hello.txt");
+  Response r = ask(responder, "/hello.txt");
+  EXPECT_EQ(body(r), "HELLO, WORLD\n");
+  EXPECT_EQ(responder.file_cache().stale(), 1u);
+  // Rewritten in place, same size: the modification time moves.
+  {
+    std::ofstream(root_ + "/hello.txt", std::ios::binary) << "howdy, world\n";
+    timespec times[2] = {{kMtime + 1, 0}, {kMtime + 1, 0}};
+    utimensat(AT_FDCWD, (root_ + "/hello.txt").c_str(), times, 0);
+  }
+  EXPECT_EQ(body(ask(responder, "/hello.txt")), "howdy, world\n");
+  // Grown in place.
+  std::ofstream(root_ + "/hello.txt", std::ios::binary | std::ios::app) << "more\n";
+  EXPECT_EQ(body(ask(responder, "/hello.txt")), "howdy, world\nmore\n");
+  EXPECT_EQ(responder.file_cache().stale(), 3u);
+}
+
+TEST_F(Responder_, ARemovedFileOrOneTurnedIntoALinkIsNotServedFromTheCache) {
+  Responder responder(config_);
+  ASSERT_EQ(ask(responder, "/hello.txt").status, 200u);
+  ASSERT_EQ(ask(responder, "/sub/a&b.txt").status, 200u);
+  fs::remove(root_ + "/hello.txt");
+  EXPECT_EQ(ask(responder, "/hello.txt").status, 404u);
+  // A link out of the root in the file's place: the cached file must not stand in for it, nor
+  // the link be followed out.
+  fs::remove(root_ + "/sub/a&b.txt");
+  fs::create_symlink(base_ + "/secret.txt", root_ + "/sub/a&b.txt");
+  Response r = ask(responder, "/sub/a&b.txt");
+  EXPECT_EQ(r.status, 404u);
+  EXPECT_EQ(body(r).find("outside"), std::string::npos);
+  EXPECT_EQ(responder.file_cache().hits(), 0u);
+  EXPECT_EQ(responder.file_cache().size(), 0u);
+}
+
+TEST_F(Responder_, AFileChangedAMomentAgoIsNotCached) {
+  // Within the file system's timestamp granularity a second write may leave every time as it
+  // was; such a file is opened afresh until it has been still for a while.
+  Responder responder(config_);
+  struct stat st {};
+  ASSERT_EQ(stat((root_ + "/hello.txt").c_str(), &st), 0);
+  const std::time_t just_after = st.st_ctime + 1;
+  ask(responder, "/hello.txt", {}, "GET", just_after);
+  ask(responder, "/hello.txt", {}, "GET", just_after);
+  EXPECT_EQ(responder.file_cache().hits(), 0u);
+  EXPECT_EQ(responder.file_cache().size(), 0u);
+  ask(responder, "/hello.txt", {}, "GET", st.st_ctime + FileCache::kRacySeconds);
+  EXPECT_EQ(responder.file_cache().size(), 1u);
+}
+
+TEST_F(Responder_, ALargeFileIsStreamedFromOneSharedDescriptor) {
+  std::string big(3 * FileCache::kContentMax, '\0');
+  for (size_t i = 0; i < big.size(); ++i)
+    big[i] = static_cast<char>('a' + i % 26);
+  write(root_ + "/big.bin", big);
+  Responder responder(config_);
+  Response a = ask(responder, "/big.bin");
+  Response b = ask(responder, "/big.bin", {{"Range", "bytes=100-199"}});
+  EXPECT_EQ(responder.file_cache().hits(), 1u);
+  ASSERT_TRUE(a.file.active());
+  // Each response reads at its own offset, and outlives the cache's entry.
+  a.file.advance(50);
+  EXPECT_EQ(body(b), big.substr(100, 100));
+  fs::remove(root_ + "/big.bin");
+  EXPECT_EQ(ask(responder, "/big.bin").status, 404u);
+  EXPECT_EQ(body(a), big.substr(50));
+}
+
+TEST(FileCache, KeepsTheMostRecentlyUsedEntries) {
+  char tmpl[] = "/tmp/httpd-cache-XXXXXX";
+  const std::string dir = mkdtemp(tmpl);
+  const int root = ::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  ASSERT_GE(root, 0);
+  FileCache cache(2);
+  for (const char* name : {"a", "b", "c"}) {
+    const std::string path = dir + "/" + name;
+    std::ofstream(path) << name;
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    struct stat st {};
+    ASSERT_EQ(fstat(fd, &st), 0);
+    cache.insert(name, describe_file(fd, st, path), st.st_ctime + FileCache::kRacySeconds);
+    if (std::string(name) == "b") {
+      EXPECT_NE(cache.find(root, "a"), nullptr);  // a is used
+    }
+  }
+  EXPECT_EQ(cache.size(), 2u);
+  EXPECT_EQ(cache.find(root, "b"), nullptr);  // the least recently used made room for c
+  ASSERT_NE(cache.find(root, "a"), nullptr);
+  ASSERT_NE(cache.find(root, "c"), nullptr);
+  EXPECT_EQ(*cache.find(root, "c")->content, "c");
+  EXPECT_EQ(cache.find(root, "c")->content_type, mime_type("c"));
+  ::close(root);
+  fs::remove_all(dir);
 }
 
 }  // namespace
