@@ -15,6 +15,11 @@
 
 namespace tundra::app {
 
+namespace {
+// How long a program's exit waits for its connections' closing handshakes (finish_closing).
+constexpr std::chrono::milliseconds kCloseGrace{1000};
+}  // namespace
+
 std::unique_ptr<netif::Link> wrap_link(std::unique_ptr<netif::Link> device, const CommonOptions& o,
                                        const Clock& clock) {
   std::unique_ptr<netif::Link> link = std::move(device);
@@ -92,6 +97,11 @@ void Runtime::stop() {
   control_.reset();  // joins its thread and removes the socket file, before the loop stops
   // Close sockets before the loop stops, so blocked application threads see EBADF and return.
   sockets_->close_all();
+  // The closes just made, and those the program made before it returned, end with the peer's
+  // FIN or ACK: wait a moment for them (the peer answers in a round trip; a second covers a
+  // lost segment's first retransmission).
+  if (const size_t left = sockets_->finish_closing(kCloseGrace))
+    spdlog::debug("exit: {} connection(s) still closing after {} ms", left, kCloseGrace.count());
   loop_->stop();
   if (trace_) {
     std::lock_guard lock(loop_->mutex());  // an application thread may still be closing

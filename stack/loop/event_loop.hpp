@@ -90,6 +90,8 @@ class EventLoop {
   Stack& stack() { return stack_; }
   Clock& clock() { return clock_; }
   bool running() const { return !stopping_.load(); }
+  // start()ed and not stopped: application threads may drive. Call holding mutex().
+  bool started() const { return threaded_ && !stopping_.load(); }
   // Who drove how many rounds ("loop" counters). Call holding mutex().
   CounterGroup report() const;
   // Application threads asleep in wait() now, following the driver. Call holding mutex().

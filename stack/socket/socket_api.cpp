@@ -39,6 +39,25 @@ void SocketApi::close_all() {
   loop_.wake();
 }
 
+size_t SocketApi::finish_closing(Duration limit) {
+  Lock lock(loop_.mutex());
+  const auto closing = [this] {
+    size_t n = 0;
+    tcp().for_each([&n](auto, const tcp::Connection& c) {
+      const tcp::State s = c.state();
+      n += s == tcp::State::FinWait1 || s == tcp::State::FinWait2 || s == tcp::State::Closing ||
+           s == tcp::State::LastAck;
+    });
+    return n;
+  };
+  if (!loop_.started()) return closing();
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  size_t n = closing();
+  while (n > 0 && loop_.running() && loop_.wait(lock, deadline))
+    n = closing();
+  return n;
+}
+
 SocketApi::Descriptor* SocketApi::find(int fd) {
   auto it = fds_.find(fd);
   return it == fds_.end() ? nullptr : &it->second;

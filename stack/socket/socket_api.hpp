@@ -58,6 +58,12 @@ class SocketApi {
 
   // Closes every descriptor; threads blocked in a call return with EBADF. For shutting down.
   void close_all();
+  // Lets the connections closed here finish their closing handshake (FIN-WAIT-1, FIN-WAIT-2,
+  // CLOSING, LAST-ACK: RFC 9293 3.6) for at most `limit`, driving the loop's rounds: the stack
+  // ends with the program, and a peer whose FIN nobody acknowledges sends it again and again
+  // into nothing. Returns how many were still closing. For a started loop; call it after
+  // close_all(), before the loop stops.
+  size_t finish_closing(Duration limit);
 
  private:
   enum class Kind { Udp, Tcp, Listener, Stream };
