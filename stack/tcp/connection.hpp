@@ -125,8 +125,8 @@ class Connection {
 
   // ACK coalescing for a batch of datagrams read in one go (Tcp::begin_batch): while on, the
   // every-second-segment ACK is held back (deferred_ack()) and sent once the batch has been read,
-  // as Linux does for a GRO-merged run of segments. ACKs that tell the peer something (duplicate
-  // ACKs, gap fills, window updates) are never held.
+  // as Linux does for a GRO-merged run of segments. So are duplicate ACKs and gap fills when SACK
+  // is on (ack_at_once_or_after_batch); window updates are never held.
   void set_coalescing(bool on) { coalescing_ = on; }
   bool deferred_ack() const { return deferred_ack_; }
   size_t sndbuf() const { return snd_buf_.capacity(); }
@@ -213,6 +213,12 @@ class Connection {
   void send_segment(Seq seq, size_t len, bool fin, Instant now, SegmentSink& out,
                     bool retransmission);
   void send_ack(Instant now, SegmentSink& out);
+  // In SACK recovery: new data while the pipe allows (RFC 6675 NextSeg rule 3).
+  void send_new_in_recovery(Instant now, SegmentSink& out);
+  // After new data went out: the tail loss probe's timer starts again (RFC 8985 7.2).
+  void restart_probe_timer(Instant now);
+  // Owes an ACK for out-of-order data or a filled gap: now, or after the read batch with SACK.
+  void ack_at_once_or_after_batch();
   void send_rst(Seq seq, Instant now, SegmentSink& out);
   wire::tcp::Repr header(Seq seq, wire::tcp::Flags flags, Instant now);
   uint16_t advertised_window();
@@ -294,6 +300,7 @@ class Connection {
   };
   std::optional<UnaRexmit> una_rexmit_;
   bool tlp_pending_ = false;  // the retransmission timer is armed for a tail loss probe
+  bool tlp_out_ = false;      // a probe went and no ACK has come since (RFC 8985 7.3)
   std::optional<Instant> last_invalid_ack_;  // last ACK sent for a bare unacceptable segment
   Timer timer_ = timer::Idle{};
   bool keepalive_ = false;

@@ -298,22 +298,28 @@ void Connection::input_syn_sent(const Repr& seg, std::span<const std::byte> payl
 
 std::optional<Duration> Connection::rtt_sample(const Repr& seg, Seq acked_to, Instant now) {
   // RFC 7323 4.1: with timestamps, every ACK that advances the window gives a sample from TSecr.
+  // Our timestamp clock ticks in milliseconds, too coarse for the round trips of a TUN device
+  // (around 0.1 ms: every sample read 1 ms, and the probe and lost-retransmission timers that
+  // follow SRTT waited ten times too long). Below two ticks the segment timed by the clock (the
+  // Karn way, below) gives the sample instead, one per round trip.
   if (ts_enabled_ && seg.options.timestamps && seg.options.timestamps->tsecr != 0) {
     const uint32_t elapsed = ts_now(now) - seg.options.timestamps->tsecr;
-    if (elapsed < 60'000) {
+    if (elapsed >= 2 && elapsed < 60'000) {
       const Duration sample = std::chrono::milliseconds(std::max<uint32_t>(elapsed, 1));
       rtt_.sample(sample);
       trace_rtt(sample, now);
       rtt_timing_.reset();
       return sample;
     }
-    rtt_timing_.reset();
-    return std::nullopt;
+    if (elapsed >= 60'000) {
+      rtt_timing_.reset();
+      return std::nullopt;
+    }
   }
   // RFC 6298 3 (Karn): time one segment at a time, never a retransmitted one.
   if (rtt_timing_ && acked_to > rtt_timing_->first) {
     const Duration sample =
-        std::max<Duration>(now - rtt_timing_->second, std::chrono::microseconds(100));
+        std::max<Duration>(now - rtt_timing_->second, std::chrono::microseconds(10));
     rtt_.sample(sample);
     trace_rtt(sample, now);
     rtt_timing_.reset();
@@ -353,7 +359,7 @@ bool Connection::process_ack(const Repr& seg, size_t payload_len, Instant now, S
   if (ack > snd_una_) {
     dup_acks_run_ = 0;
     size_t acked = distance(snd_una_, ack);
-    tlp_pending_ = false;
+    tlp_pending_ = tlp_out_ = false;
     size_t data_acked = acked;
     if (snd_una_ == iss_) --data_acked;  // our SYN
     const bool fin_acked = fin_seq_ && ack > *fin_seq_;
@@ -443,6 +449,7 @@ bool Connection::process_ack(const Repr& seg, size_t payload_len, Instant now, S
     }
   }
   update_window(seg);
+  if (sack_enabled_ && cc_->in_recovery()) send_new_in_recovery(now, out);
   if (old_wnd == 0 && snd_wnd_ > 0 && snd_nxt_ > snd_una_ && snd_nxt_ == snd_max_ &&
       distance(snd_una_, snd_nxt_) <= smss_) {
     // The window reopened with a zero-window probe unacknowledged: the peer dropped it (it was
@@ -486,7 +493,7 @@ void Connection::process_text(const Repr& seg, std::span<const std::byte> payloa
   if (offset > 0) {
     // RFC 5681 4.2: out-of-order data is acknowledged at once (a duplicate ACK, with SACK).
     ++stats_.out_of_order_in;
-    ack_now_ = true;
+    ack_at_once_or_after_batch();
     return;
   }
   rcv_nxt_ += advanced;
@@ -502,7 +509,7 @@ void Connection::process_text(const Repr& seg, std::span<const std::byte> payloa
     process_fin(now);
   }
   if (filling_gap) {
-    ack_now_ = true;  // RFC 5681 4.2: ACK at once when a gap is filled
+    ack_at_once_or_after_batch();  // RFC 5681 4.2: ACK at once when a gap is filled
     return;
   }
   if (quickacks_left_ > 0) {
@@ -525,6 +532,20 @@ void Connection::process_text(const Repr& seg, std::span<const std::byte> payloa
       ack_now_ = true;
   } else if (!ack_deadline_)
     ack_deadline_ = now + config_.delayed_ack;
+}
+
+void Connection::ack_at_once_or_after_batch() {
+  // An ACK the peer's loss recovery waits for. Without SACK each duplicate ACK counts (RFC 5681
+  // 3.2: the third starts fast retransmit), so each goes at once. With SACK the peer counts what
+  // the blocks say arrived (RFC 6675 5, IsLost), not ACKs: in a read batch, one ACK after it
+  // carries the same news, its first block the latest segment's (RFC 2018 4). A receiver that
+  // answered every segment of a batch behind a hole made its peer process hundreds of ACKs per
+  // round trip, and kept both ends so busy that the queue to us grew to milliseconds (Linux
+  // compresses its SACKs the same way, net.ipv4.tcp_comp_sack_nr).
+  if (coalescing_ && sack_enabled_)
+    deferred_ack_ = true;
+  else
+    ack_now_ = true;
 }
 
 void Connection::process_fin(Instant now) {

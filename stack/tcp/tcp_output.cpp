@@ -141,7 +141,7 @@ void Connection::send_segment(Seq seq, size_t len, bool fin, Instant now, Segmen
   else
     stats_.bytes_out += len;
   // RFC 6298 3 (Karn): time one fresh segment per round trip when timestamps do not do it.
-  if (!ts_enabled_ && !retransmission && len > 0 && !rtt_timing_) rtt_timing_ = {seq, now};
+  if (!retransmission && len > 0 && !rtt_timing_) rtt_timing_ = {seq, now};
   if (retransmission && rtt_timing_ && rtt_timing_->first >= seq) rtt_timing_.reset();
   if (retransmission && seq == snd_una_ && len > 0) una_rexmit_ = UnaRexmit{seq, snd_max_, now};
   last_send_ = now;
@@ -157,6 +157,7 @@ void Connection::transmit(OutSegment segment, Instant now, SegmentSink& out, boo
 
 size_t Connection::send_data(Instant now, SegmentSink& out) {
   size_t sent = 0;
+  bool sent_new = false;
   // RFC 5681 4.1: after an idle period longer than an RTO, start again from the initial window.
   if (snd_una_ == snd_max_ && now - last_send_ > rtt_.rto())
     cc_->on_idle_restart(now - last_send_, rtt_.rto());
@@ -194,9 +195,28 @@ size_t Connection::send_data(Instant now, SegmentSink& out) {
     snd_max_ = max(snd_max_, snd_nxt_);
     ++sent;
     if (len > 0) extra_allowance_ = 0;
+    if (!retransmission) sent_new = true;
     if (fin) break;
   }
+  if (sent_new) restart_probe_timer(now);
   return sent;
+}
+
+void Connection::restart_probe_timer(Instant now) {
+  // RFC 8985 7.2: the PTO starts again when new data goes out, so the probe comes a PTO after
+  // the last segment sent. Armed only on ACKs, it was missed when an ACK left one segment in
+  // flight (its PTO, with the peer's delayed-ACK allowance, was longer than the RTO, so the RTO
+  // was armed) and more data followed at once: a lost ACK then cost 200 ms (1% loss: a dozen
+  // timeouts in 4 s). At most one probe is out until an ACK comes (7.3); an RTO due sooner
+  // stays.
+  if (tlp_out_ || retries_ > 0 || !synchronized(state_) || cc_->in_recovery()) return;
+  const auto pto = probe_timeout();
+  if (!pto) return;
+  const Instant at = now + *pto;
+  if (const auto* rt = std::get_if<timer::Retransmit>(&timer_); rt && !tlp_pending_ && rt->at < at)
+    return;
+  tlp_pending_ = true;
+  timer_ = timer::Retransmit{at};
 }
 
 size_t Connection::retransmit_first(Instant now, SegmentSink& out) {
@@ -254,6 +274,27 @@ bool Connection::sack_recovery(Instant now, SegmentSink& out) {
   return sent;
 }
 
+void Connection::send_new_in_recovery(Instant now, SegmentSink& out) {
+  // RFC 6675 6, NextSeg rule 3: with what is known lost resent, new data goes while the pipe
+  // (RFC 6675 4, simplified as in sack_recovery) leaves a segment's room under cwnd, which RFC
+  // 6675 5 (4.2) sets to ssthresh for the recovery. Counting FlightSize instead sent nothing
+  // until the full ACK, so a lost retransmission left no data behind it to be SACKed and show
+  // the loss (sack_recovery's check): the RTO had to find it. Full segments only.
+  if (snd_nxt_ != snd_max_ || fin_seq_) return;
+  const size_t flight = distance(snd_una_, snd_max_);
+  size_t pipe = flight > scoreboard_.sacked_bytes() ? flight - scoreboard_.sacked_bytes() : 0;
+  const size_t limit = cc_->ssthresh();
+  for (int guard = 0; guard < 256 && pipe + smss_ <= limit; ++guard) {
+    const size_t in_flight = bytes_in_flight();
+    const size_t window = snd_wnd_ > in_flight ? snd_wnd_ - in_flight : 0;
+    if (unsent() < smss_ || window < smss_) break;
+    send_segment(snd_nxt_, smss_, false, now, out, false);
+    snd_nxt_ += smss_;
+    snd_max_ = snd_nxt_;
+    pipe += smss_;
+  }
+}
+
 void Connection::recover(Instant now, SegmentSink& out) {
   // With SACK, retransmit every hole known lost (RFC 6675); without, the first unacknowledged
   // segment (RFC 5681 fast retransmit, RFC 6582 partial ACK).
@@ -270,7 +311,9 @@ std::optional<Duration> Connection::probe_timeout() const {
   if (!srtt) return std::nullopt;
   Duration pto = 2 * *srtt;
   if (distance(snd_una_, snd_max_) <= smss_) pto += std::chrono::milliseconds(200);
-  pto = std::max<Duration>(pto, std::chrono::milliseconds(10));
+  // A floor of 2 ms, Linux's two timer ticks at HZ=1000: with SRTT near 0.1 ms (a TUN device)
+  // 2·SRTT is below any timer's promptness, and a probe that was not needed costs one segment.
+  pto = std::max<Duration>(pto, std::chrono::milliseconds(2));
   if (pto >= rtt_.rto()) return std::nullopt;
   return pto;
 }

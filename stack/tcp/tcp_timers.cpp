@@ -19,6 +19,7 @@ void Connection::on_timer(Instant now, SegmentSink& out) {
   const auto* rt = std::get_if<timer::Retransmit>(&timer_);
   if (rt && rt->at <= now && tlp_pending_) {
     tlp_pending_ = false;
+    tlp_out_ = true;
     send_tail_loss_probe(now, out);
     timer_ = timer::Retransmit{now + rtt_.rto()};
   } else if (rt && rt->at <= now) {

@@ -311,6 +311,37 @@ TEST_F(ConnFixture, ReadBatchGetsOneAckAndOutOfOrderDataIsStillAckedAtOnce) {
   EXPECT_TRUE(flush().empty());
 }
 
+TEST_F(ConnFixture, WithSackAReadBatchBehindAHoleGetsOneAckWithTheBlocks) {
+  // With SACK the peer's recovery counts SACKed segments, not duplicate ACKs (RFC 6675 5): a
+  // batch of segments past a hole is answered once, after the batch, and the blocks say it all.
+  config.quickack_segments = 0;
+  established_with_sack();
+  ASSERT_TRUE(input(seg(flags({Flag::Ack}), 1, 1), pattern(1460)).empty());
+  conn->set_coalescing(true);
+  for (uint32_t i = 2; i < 8; ++i)  // segment 1 (at 1 + 1460) is missing
+    EXPECT_TRUE(input(seg(flags({Flag::Ack}), 1 + i * 1460, 1), pattern(1460)).empty());
+  EXPECT_TRUE(conn->deferred_ack());
+  conn->set_coalescing(false);
+  auto r = flush();
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].h.ack, kIrs + 1 + 1460);
+  ASSERT_GE(r[0].h.options.sack.size(), 1u);
+  EXPECT_EQ(r[0].h.options.sack[0].left, kIrs + 1 + 2 * 1460);
+  EXPECT_EQ(r[0].h.options.sack[0].right, kIrs + 1 + 8 * 1460);
+  // The hole filled inside a batch: one ACK after it, for everything.
+  conn->set_coalescing(true);
+  EXPECT_TRUE(input(seg(flags({Flag::Ack}), 1 + 1460, 1), pattern(1460)).empty());
+  conn->set_coalescing(false);
+  r = flush();
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].h.ack, kIrs + 1 + 8 * 1460);
+  EXPECT_TRUE(r[0].h.options.sack.empty());
+  // Outside a batch, data past a hole is still answered at once.
+  r = input(seg(flags({Flag::Ack}), 1 + 9 * 1460, 1), pattern(1460));
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].h.ack, kIrs + 1 + 8 * 1460);
+}
+
 TEST_F(ConnFixture, ReadBatchAcksWhenAQuarterOfTheBufferIsOwed) {
   config.quickack_segments = 0;
   config.rcvbuf = 16 * 1460;
