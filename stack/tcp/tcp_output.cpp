@@ -319,24 +319,20 @@ std::optional<Duration> Connection::probe_timeout() const {
 }
 
 void Connection::send_tail_loss_probe(Instant now, SegmentSink& out) {
-  // RFC 8985 7.3: new data if the windows allow, else the last segment sent again; either way the
-  // peer's ACK (with SACK) shows what was lost and recovery starts without waiting for the RTO.
-  const uint64_t before = stats_.segments_out;
+  // RFC 8985 7.3: the peer's ACK (with SACK) shows what was lost and recovery starts without
+  // waiting for the RTO. The RFC would rather send new data when there is some; we send the
+  // highest segment again, its other choice. When the data all arrived and only the ACKs were
+  // lost (as often as the data at 1% loss each way), a new segment reaches the peer alone and
+  // in order, and the peer's delayed ACK holds it: Linux answered after 40 ms, twenty times in
+  // 3 s of 1% loss, a third of the time. A duplicate is answered at once (RFC 9293 3.10.7.4;
+  // Linux also goes to quick ACKs), and a lost tail shows in the SACK of the same ACK.
   trace(TraceKind::Tlp, now);
-  if (unsent() > 0 && snd_wnd_ > bytes_in_flight()) {
-    const size_t len = std::min({unsent(), smss_, snd_wnd_ - bytes_in_flight()});
-    send_segment(snd_nxt_, len, false, now, out, false);
-    snd_nxt_ += len;
-    snd_max_ = max(snd_max_, snd_nxt_);
-  }
-  if (stats_.segments_out == before) {
-    size_t data_out = distance(snd_una_, snd_max_);
-    if (fin_outstanding() && snd_max_ > *fin_seq_) --data_out;
-    const size_t len = std::min({smss_, data_out, snd_buf_.size()});
-    const Seq seq = snd_una_ + (data_out - len);
-    const bool fin = fin_outstanding() && seq + len == *fin_seq_;
-    if (len > 0 || fin) send_segment(seq, len, fin, now, out, true);
-  }
+  size_t data_out = distance(snd_una_, snd_max_);
+  if (fin_outstanding() && snd_max_ > *fin_seq_) --data_out;
+  const size_t len = std::min({smss_, data_out, snd_buf_.size()});
+  const Seq seq = snd_una_ + (data_out - len);
+  const bool fin = fin_outstanding() && seq + len == *fin_seq_;
+  if (len > 0 || fin) send_segment(seq, len, fin, now, out, true);
 }
 
 void Connection::send_ack(Instant now, SegmentSink& out) {

@@ -528,6 +528,78 @@ TEST_F(ConnFixture, RetransmissionTimeoutBacksOffAndFinallyTimesOut) {
   EXPECT_EQ(conn->take_error(), ETIMEDOUT);
 }
 
+// RFC 8985 7: a tail loss probe a PTO (2·SRTT, at least 2 ms) after the last segment, the highest
+// segment sent again even with new data waiting (a duplicate draws an immediate ACK; a lone new
+// segment may wait for the peer's delayed ACK), then the RTO; one probe until an ACK comes.
+TEST_F(ConnFixture, TailLossProbeResendsTheHighestSegmentThenLeavesItToTheRto) {
+  established();  // the handshake gave an RTT sample: SRTT is tiny, so the PTO is its floor
+  conn->set_nodelay(true);
+  send_app(pattern(1460 * 20));
+  auto r = flush();
+  ASSERT_EQ(r.size(), 10u);  // the initial window; ten segments wait
+  ASSERT_TRUE(conn->poll_at().has_value());
+  EXPECT_EQ(*conn->poll_at(), clock.now() + std::chrono::milliseconds(2));
+  r = advance_to_deadline();
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].h.seq, kIss + 1 + 9 * 1460);
+  EXPECT_EQ(r[0].payload.size(), 1460u);
+  EXPECT_EQ(conn->stats().timeouts, 0u);
+  // No second probe: the next expiry is the retransmission timeout, from SND.UNA.
+  const Instant probed = clock.now();
+  r = advance_to_deadline();
+  EXPECT_GE(clock.now() - probed, std::chrono::milliseconds(200));
+  EXPECT_EQ(conn->stats().timeouts, 1u);
+  ASSERT_GE(r.size(), 1u);
+  EXPECT_EQ(r[0].h.seq, kIss + 1);
+}
+
+TEST_F(ConnFixture, TheProbeTimerRestartsWhenNewDataGoes) {
+  established();
+  conn->set_nodelay(true);
+  send_app(pattern(1460 * 3));
+  ASSERT_EQ(flush().size(), 3u);
+  // An ACK leaves one segment in flight: its PTO would wait out the peer's delayed ACK, longer
+  // than the RTO, so the RTO is what is armed...
+  input(seg(flags({Flag::Ack}), 1, 1 + 2 * 1460));
+  ASSERT_TRUE(conn->poll_at().has_value());
+  EXPECT_GE(*conn->poll_at(), clock.now() + std::chrono::milliseconds(200));
+  // ...until more data goes: with two segments out, a probe 2 ms after the last (RFC 8985 7.2).
+  clock.advance(std::chrono::milliseconds(1));
+  send_app(pattern(1460));
+  ASSERT_EQ(flush().size(), 1u);
+  EXPECT_EQ(*conn->poll_at(), clock.now() + std::chrono::milliseconds(2));
+  auto r = advance_to_deadline();
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].h.seq, kIss + 1 + 3 * 1460);  // the highest segment, again
+  EXPECT_EQ(conn->stats().timeouts, 0u);
+}
+
+// RFC 6675 6, NextSeg rule 3: in SACK recovery, new data goes while the pipe (what is out and not
+// SACKed) is under cwnd = ssthresh, before the full ACK, so that a lost retransmission has data
+// behind it to show the loss.
+TEST_F(ConnFixture, SackRecoverySendsNewDataWhileThePipeAllows) {
+  established_with_sack();
+  conn->set_nodelay(true);
+  send_app(pattern(1460 * 30));
+  ASSERT_EQ(flush().size(), 10u);
+  const uint32_t high = kIss + 1 + 10 * 1460;  // SND.MAX before the loss
+  // The first segment is lost; the peer SACKs the nine after it in one ACK (a receiver that
+  // answers a read batch once, as tundra and Linux do).
+  Repr dup = seg(flags({Flag::Ack}), 1, 1);
+  dup.options.sack.push_back({kIss + 1 + 1460, high});
+  const std::vector<Sent> r = input(dup);
+  ASSERT_TRUE(conn->congestion().in_recovery());
+  size_t resent_first = 0, new_segments = 0;
+  for (const auto& s : r) {
+    resent_first += s.h.seq == kIss + 1;
+    new_segments += s.h.seq >= high;
+  }
+  EXPECT_EQ(resent_first, 1u);
+  // ssthresh is half the flight (five segments); the pipe holds the retransmission: four more.
+  EXPECT_GE(new_segments, 3u);
+  EXPECT_LE(new_segments * 1460 + 1460, conn->congestion().ssthresh() + 1460);
+}
+
 TEST_F(ConnFixture, SynRetransmissionsThenEtimedout) {
   config.syn_retries = 2;
   conn = std::make_unique<Connection>(config, kTuple, Seq(kIss), 1500);
@@ -848,6 +920,34 @@ TEST_F(ConnFixture, PawsDropsOldTimestamps) {
   fresh.options.timestamps = wire::tcp::Timestamps{1001, 0};
   input(fresh, pattern(10));
   EXPECT_EQ(conn->recv_queued(), 10u);
+}
+
+TEST_F(ConnFixture, RoundTripsBelowTheTimestampTickAreTimedByTheClock) {
+  // RFC 7323 4.1 samples come from TSecr, in our clock's millisecond ticks; a 0.1 ms round trip
+  // (a TUN device) reads 0 or 1 tick, so the segment timed by the clock gives the sample.
+  config.timestamps = true;
+  conn = std::make_unique<Connection>(config, kTuple, Seq(kIss), 1500);
+  conn->open(clock.now(), out);
+  const auto syn = out.take();
+  ASSERT_EQ(syn.size(), 1u);
+  Repr synack = seg(flags({Flag::Syn, Flag::Ack}), 0, 1);
+  synack.options.timestamps = wire::tcp::Timestamps{1000, syn[0].h.options.timestamps->tsval};
+  synack.options.mss = 1460;
+  clock.advance(std::chrono::microseconds(100));
+  input(synack);
+  ASSERT_TRUE(conn->timestamps_enabled());
+  for (int i = 0; i < 8; ++i) {
+    send_app(pattern(1000));
+    const auto r = flush();
+    ASSERT_FALSE(r.empty());
+    ASSERT_EQ(r.back().payload.size(), 1000u);
+    clock.advance(std::chrono::microseconds(100));
+    Repr ack = seg(flags({Flag::Ack}), 1, 1 + (i + 1) * 1000);
+    ack.options.timestamps = wire::tcp::Timestamps{1001, r.back().h.options.timestamps->tsval};
+    input(ack);
+  }
+  ASSERT_TRUE(conn->rtt().srtt().has_value());
+  EXPECT_EQ(*conn->rtt().srtt(), std::chrono::microseconds(100));
 }
 
 TEST_F(ConnFixture, KeepAliveProbesThenTimesOut) {
