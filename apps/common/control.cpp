@@ -178,6 +178,7 @@ std::string ControlServer::answer(const std::string& line) {
       {
         std::lock_guard lock(loop_.mutex());
         report = loop_.stack().report();
+        report.push_back(loop_.report());
       }
       return control::render_stats(report, json);
     }
