@@ -217,6 +217,9 @@ class Connection {
   void send_new_in_recovery(Instant now, SegmentSink& out);
   // After new data went out: the tail loss probe's timer starts again (RFC 8985 7.2).
   void restart_probe_timer(Instant now);
+  // Before the ACK that ends a read batch: ACKs for the ranges it touched beyond what one ACK's
+  // SACK blocks hold.
+  void send_older_sack_blocks(Instant now, SegmentSink& out);
   // Owes an ACK for out-of-order data or a filled gap: now, or after the read batch with SACK.
   void ack_at_once_or_after_batch();
   void send_rst(Seq seq, Instant now, SegmentSink& out);
@@ -299,8 +302,10 @@ class Connection {
     Instant at;
   };
   std::optional<UnaRexmit> una_rexmit_;
-  bool tlp_pending_ = false;  // the retransmission timer is armed for a tail loss probe
-  bool tlp_out_ = false;      // a probe went and no ACK has come since (RFC 8985 7.3)
+  bool tlp_pending_ = false;    // the retransmission timer is armed for a tail loss probe
+  uint64_t sack_reported_ = 0;  // rcv_.arrivals() when an ACK last carried the newest blocks
+  size_t sack_skip_ = 0;        // header(): leave out that many of the newest blocks
+  bool tlp_out_ = false;        // a probe went and no ACK has come since (RFC 8985 7.3)
   std::optional<Instant> last_invalid_ack_;  // last ACK sent for a bare unacceptable segment
   Timer timer_ = timer::Idle{};
   bool keepalive_ = false;

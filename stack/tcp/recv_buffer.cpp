@@ -81,7 +81,7 @@ void RecvBuffer::release_storage() {
   if (ooo_.empty() && ooo_.capacity() > 0) std::vector<Range>().swap(ooo_);
 }
 
-std::vector<SackRange> RecvBuffer::sack_ranges(size_t max) const {
+std::vector<SackRange> RecvBuffer::sack_ranges(size_t max, size_t skip) const {
   // RFC 2018 4: the first block MUST hold the segment that triggered this ACK, and the rest
   // SHOULD repeat the most recently reported first blocks. A range's `touched` is when it last
   // took a segment, i.e. when it was last (or would have been) the first block, so ordering by
@@ -90,15 +90,22 @@ std::vector<SackRange> RecvBuffer::sack_ranges(size_t max) const {
   order.reserve(ooo_.size());
   for (const Range& r : ooo_)
     order.push_back(&r);
-  const size_t n = std::min(max, order.size());
-  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(n), order.end(),
+  if (skip >= order.size()) return {};
+  const size_t n = std::min(max, order.size() - skip);
+  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(skip + n),
+                    order.end(),
                     [](const Range* a, const Range* b) { return a->touched > b->touched; });
   std::vector<SackRange> out;
   out.reserve(n);
-  for (size_t i = 0; i < n; ++i)
+  for (size_t i = skip; i < skip + n; ++i)
     out.push_back(SackRange{static_cast<size_t>(order[i]->begin - nxt_),
                             static_cast<size_t>(order[i]->end - nxt_)});
   return out;
+}
+
+size_t RecvBuffer::touched_since(uint64_t mark) const {
+  return static_cast<size_t>(
+      std::count_if(ooo_.begin(), ooo_.end(), [&](const Range& r) { return r.touched > mark; }));
 }
 
 }  // namespace tundra::tcp

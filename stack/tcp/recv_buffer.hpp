@@ -60,7 +60,12 @@ class RecvBuffer {
   // Up to `max` SACK blocks (RFC 2018 4): first the range holding the most recently received
   // out-of-order segment, then the others, most recently added to first. Never the readable
   // prefix (that is what the ACK number says).
-  std::vector<SackRange> sack_ranges(size_t max) const;
+  // `skip`: leave out that many of the most recent first (older blocks for ACKs of their own).
+  std::vector<SackRange> sack_ranges(size_t max, size_t skip = 0) const;
+  // A clock of out-of-order arrivals, to mark when blocks were last reported.
+  uint64_t arrivals() const { return arrivals_; }
+  // Held ranges that took a segment after `mark` (an arrivals() value).
+  size_t touched_since(uint64_t mark) const;
 
   // Storage held now, for memory accounting.
   size_t allocated_bytes() const {

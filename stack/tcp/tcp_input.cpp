@@ -481,7 +481,7 @@ void Connection::process_text(const Repr& seg, std::span<const std::byte> payloa
   if (seq < rcv_nxt_) {
     const size_t dup = distance(seq, rcv_nxt_);
     if (dup >= payload.size()) {
-      ack_now_ = true;  // a full duplicate: the peer missed our ACK
+      ack_at_once_or_after_batch();  // a full duplicate: the peer missed our ACK
       return;
     }
     payload = payload.subspan(dup);

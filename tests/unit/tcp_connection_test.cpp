@@ -2,6 +2,7 @@
 // reply checked. Each test names the RFC rule it holds the connection to.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "stack/tcp/connection.hpp"
@@ -340,6 +341,39 @@ TEST_F(ConnFixture, WithSackAReadBatchBehindAHoleGetsOneAckWithTheBlocks) {
   r = input(seg(flags({Flag::Ack}), 1 + 9 * 1460, 1), pattern(1460));
   ASSERT_EQ(r.size(), 1u);
   EXPECT_EQ(r[0].h.ack, kIrs + 1 + 8 * 1460);
+}
+
+TEST_F(ConnFixture, AReadBatchOverMoreRangesThanOneAckHoldsReportsThemAll) {
+  // Four SACK blocks fit in an ACK (no timestamps here). A batch that lands in six separate
+  // ranges gets an ACK for the two older ones first, then the one with the newest four, so the
+  // peer learns of every segment it delivered (RFC 2018 4 orders blocks by recency).
+  config.quickack_segments = 0;
+  established_with_sack();
+  conn->set_coalescing(true);
+  for (uint32_t i = 0; i < 6; ++i)  // every other segment: six ranges behind six holes
+    EXPECT_TRUE(input(seg(flags({Flag::Ack}), 1 + (2 * i + 1) * 1460, 1), pattern(1460)).empty());
+  conn->set_coalescing(false);
+  const auto r = flush();
+  ASSERT_EQ(r.size(), 2u);
+  std::vector<uint32_t> lefts;
+  for (const auto& s : r) {
+    EXPECT_EQ(s.h.ack, kIrs + 1);
+    for (const auto& b : s.h.options.sack) {
+      lefts.push_back(b.left - kIrs - 1);
+      EXPECT_EQ(b.right - b.left, 1460u);
+    }
+  }
+  ASSERT_EQ(r[0].h.options.sack.size(), 2u);
+  ASSERT_EQ(r[1].h.options.sack.size(), 4u);
+  EXPECT_EQ(r[1].h.options.sack[0].left, kIrs + 1 + 11 * 1460);  // the newest first, last
+  std::sort(lefts.begin(), lefts.end());
+  EXPECT_EQ(lefts,
+            (std::vector<uint32_t>{1460, 3 * 1460, 5 * 1460, 7 * 1460, 9 * 1460, 11 * 1460}));
+  // The next batch, in one range only: one ACK again.
+  conn->set_coalescing(true);
+  input(seg(flags({Flag::Ack}), 1 + 12 * 1460, 1), pattern(1460));
+  conn->set_coalescing(false);
+  EXPECT_EQ(flush().size(), 1u);
 }
 
 TEST_F(ConnFixture, ReadBatchAcksWhenAQuarterOfTheBufferIsOwed) {
