@@ -58,6 +58,9 @@ struct ConnectionStats {
   uint64_t bytes_in = 0, bytes_out = 0;  // payload bytes received in order / sent (first time)
   uint64_t retransmits = 0, fast_retransmits = 0, timeouts = 0;
   uint64_t dup_acks_in = 0, out_of_order_in = 0, challenge_acks = 0, zero_window_probes = 0;
+  uint64_t duplicates_in = 0;  // segments whose text we held already (answered with D-SACK)
+  uint64_t not_stored_in = 0;  // segments whose text went unstored: beyond the window, or
+                               // one range too many held out of order
 };
 
 // The timer a connection runs at a time (DESIGN.md: one small value, not a scatter of flags).
@@ -302,7 +305,8 @@ class Connection {
     Instant at;
   };
   std::optional<UnaRexmit> una_rexmit_;
-  bool tlp_pending_ = false;    // the retransmission timer is armed for a tail loss probe
+  bool tlp_pending_ = false;  // the retransmission timer is armed for a tail loss probe
+  std::optional<std::pair<Seq, Seq>> dsack_;  // a duplicate for the next ACK (RFC 2883)
   uint64_t sack_reported_ = 0;  // rcv_.arrivals() when an ACK last carried the newest blocks
   size_t sack_skip_ = 0;        // header(): leave out that many of the newest blocks
   bool tlp_out_ = false;        // a probe went and no ACK has come since (RFC 8985 7.3)

@@ -103,6 +103,15 @@ std::vector<SackRange> RecvBuffer::sack_ranges(size_t max, size_t skip) const {
   return out;
 }
 
+std::optional<SackRange> RecvBuffer::holding(size_t offset, size_t len) const {
+  const uint64_t begin = nxt_ + offset;
+  const uint64_t end = begin + len;
+  const auto it =
+      std::partition_point(ooo_.begin(), ooo_.end(), [&](const Range& r) { return r.end < end; });
+  if (it == ooo_.end() || it->begin > begin) return std::nullopt;
+  return SackRange{static_cast<size_t>(it->begin - nxt_), static_cast<size_t>(it->end - nxt_)};
+}
+
 size_t RecvBuffer::touched_since(uint64_t mark) const {
   return static_cast<size_t>(
       std::count_if(ooo_.begin(), ooo_.end(), [&](const Range& r) { return r.touched > mark; }));

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -62,6 +63,9 @@ class RecvBuffer {
   // prefix (that is what the ACK number says).
   // `skip`: leave out that many of the most recent first (older blocks for ACKs of their own).
   std::vector<SackRange> sack_ranges(size_t max, size_t skip = 0) const;
+  // The held range that holds all of [offset, offset + len) (a duplicate of SACKed data), if one
+  // does.
+  std::optional<SackRange> holding(size_t offset, size_t len) const;
   // A clock of out-of-order arrivals, to mark when blocks were last reported.
   uint64_t arrivals() const { return arrivals_; }
   // Held ranges that took a segment after `mark` (an arrivals() value).

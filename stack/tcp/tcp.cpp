@@ -331,6 +331,9 @@ void Tcp::after(ConnId id, Instant /*now*/) {
     counters_.timeouts += c.stats().timeouts;
     counters_.fast_retransmits += c.stats().fast_retransmits;
     counters_.zero_window_probes += c.stats().zero_window_probes;
+    counters_.out_of_order_in += c.stats().out_of_order_in;
+    counters_.duplicates_in += c.stats().duplicates_in;
+    counters_.not_stored_in += c.stats().not_stored_in;
     const bool owned_by_app = e->app_owned;
     if (e->listener && !e->queued) {
       remove(id);  // half-open, never reached the application
@@ -433,12 +436,17 @@ void Tcp::send(const FourTuple& tuple, OutSegment segment, Instant now) {
 void Tcp::report(CounterReport& out) const {
   const auto& c = counters_;
   uint64_t retransmits = c.retransmits, timeouts = c.timeouts, fast = c.fast_retransmits,
-           probes = c.zero_window_probes;
+           probes = c.zero_window_probes, ooo = c.out_of_order_in, dups = c.duplicates_in,
+           not_stored = c.not_stored_in;
   for (const auto& [id, e] : conns_) {
-    retransmits += e->conn.stats().retransmits;
-    timeouts += e->conn.stats().timeouts;
-    fast += e->conn.stats().fast_retransmits;
-    probes += e->conn.stats().zero_window_probes;
+    const ConnectionStats& s = e->conn.stats();
+    retransmits += s.retransmits;
+    timeouts += s.timeouts;
+    fast += s.fast_retransmits;
+    probes += s.zero_window_probes;
+    ooo += s.out_of_order_in;
+    dups += s.duplicates_in;
+    not_stored += s.not_stored_in;
   }
   CounterGroup g{"tcp", {}};
   g.add("active connection openings", c.active_opens);
@@ -459,6 +467,9 @@ void Tcp::report(CounterReport& out) const {
   g.add("retransmission timeouts", timeouts);
   g.add("fast retransmits", fast);
   g.add("zero window probes sent", probes);
+  g.add("segments received out of order", ooo);
+  g.add("duplicate segments received (answered with D-SACK)", dups);
+  g.add("segments not stored (beyond the window, or too many holes)", not_stored);
   g.add("dropped: bad checksum", c.bad_checksum);
   g.add("dropped: malformed header", c.malformed);
   g.add("segments for no connection (answered with RST)", c.no_connection);

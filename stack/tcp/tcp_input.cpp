@@ -171,8 +171,18 @@ void Connection::input(const Repr& seg, std::span<const std::byte> payload, Inst
       // zero-window probes ask for an ACK: always answered, or a window update that was lost
       // would leave the peer waiting for its next probe, hundreds of milliseconds later.
       const bool bare = seg_len == 0 && seq != rcv_nxt_ - 1u;
-      if (!bare || !last_invalid_ack_ ||
-          now - *last_invalid_ack_ >= std::chrono::milliseconds(500)) {
+      if (!payload.empty() && seq + payload.size() <= rcv_nxt_) {
+        // Text we have all of already: the peer resent it, needlessly or because our ACK was
+        // lost. RFC 2883 (D-SACK) says which, and with SACK the ACK may wait for the end of the
+        // read batch like the others (ack_at_once_or_after_batch).
+        ++stats_.duplicates_in;
+        if (sack_enabled_) dsack_ = {seq, seq + payload.size()};
+        if (coalescing_ && sack_enabled_)
+          deferred_ack_ = true;
+        else
+          send_ack(now, out);
+      } else if (!bare || !last_invalid_ack_ ||
+                 now - *last_invalid_ack_ >= std::chrono::milliseconds(500)) {
         if (bare) last_invalid_ack_ = now;
         send_ack(now, out);
       }
@@ -481,15 +491,28 @@ void Connection::process_text(const Repr& seg, std::span<const std::byte> payloa
   if (seq < rcv_nxt_) {
     const size_t dup = distance(seq, rcv_nxt_);
     if (dup >= payload.size()) {
-      ack_at_once_or_after_batch();  // a full duplicate: the peer missed our ACK
+      // A full duplicate: the peer missed our ACK, or resent what it need not have. RFC 2883
+      // (D-SACK) tells it so, and a Linux sender then undoes a reduction it made for nothing.
+      if (sack_enabled_) dsack_ = {seq, seq + payload.size()};
+      ++stats_.duplicates_in;
+      ack_at_once_or_after_batch();
       return;
     }
     payload = payload.subspan(dup);
     seq = rcv_nxt_;
   }
   const size_t offset = distance(rcv_nxt_, seq);
+  if (offset > 0 && sack_enabled_ && rcv_.holding(offset, payload.size())) {
+    dsack_ = {seq, seq + payload.size()};  // RFC 2883 4: a duplicate of data already SACKed
+    ++stats_.out_of_order_in;
+    ++stats_.duplicates_in;
+    ack_at_once_or_after_batch();
+    return;
+  }
   const bool filling_gap = rcv_.has_out_of_order();
+  const size_t held_before = rcv_.out_of_order_bytes();
   const size_t advanced = rcv_.insert(offset, payload);
+  if (advanced == 0 && rcv_.out_of_order_bytes() == held_before) ++stats_.not_stored_in;
   if (offset > 0) {
     // RFC 5681 4.2: out-of-order data is acknowledged at once (a duplicate ACK, with SACK).
     ++stats_.out_of_order_in;

@@ -77,10 +77,29 @@ Repr Connection::header(Seq seq, Flags flags, Instant now) {
     h.window = advertised_window();
   }
   if (ts_enabled_) h.options.timestamps = wire::tcp::Timestamps{ts_now(now), ts_recent_};
-  if (sack_enabled_ && flags.ack() && !flags.syn() && rcv_.has_out_of_order()) {
+  if (sack_enabled_ && flags.ack() && !flags.syn() && (rcv_.has_out_of_order() || dsack_)) {
     // RFC 2018 4: the block with the most recent segment first; 3 fit beside timestamps.
-    for (const auto& r : rcv_.sack_ranges(ts_enabled_ ? 3 : 4, sack_skip_))
+    size_t room = ts_enabled_ ? 3 : 4;
+    std::optional<SackRange> within;
+    if (dsack_ && sack_skip_ == 0) {
+      // RFC 2883 4: a duplicate goes first, once; if it lies above the ACK, the block holding it
+      // comes second (how the peer tells it from an ordinary block).
+      h.options.sack.push_back({dsack_->first.value(), dsack_->second.value()});
+      if (dsack_->first > rcv_nxt_)
+        within = rcv_.holding(distance(rcv_nxt_, dsack_->first),
+                              distance(dsack_->first, dsack_->second));
+      if (within)
+        h.options.sack.push_back(
+            {(rcv_nxt_ + within->begin).value(), (rcv_nxt_ + within->end).value()});
+      room -= h.options.sack.size();
+      dsack_.reset();
+    }
+    for (const auto& r : rcv_.sack_ranges(room + (within ? 1 : 0), sack_skip_)) {
+      if (within && r == *within) continue;
+      if (room == 0) break;
       h.options.sack.push_back({(rcv_nxt_ + r.begin).value(), (rcv_nxt_ + r.end).value()});
+      --room;
+    }
     if (sack_skip_ == 0) sack_reported_ = rcv_.arrivals();
   }
   return h;

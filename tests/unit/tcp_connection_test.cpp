@@ -376,6 +376,43 @@ TEST_F(ConnFixture, AReadBatchOverMoreRangesThanOneAckHoldsReportsThemAll) {
   EXPECT_EQ(flush().size(), 1u);
 }
 
+TEST_F(ConnFixture, DuplicatesAreReportedWithDsack) {
+  // RFC 2883: a duplicate segment is reported in the first SACK block of the next ACK; above the
+  // ACK, the block holding it follows, so the peer can tell it from new data.
+  config.quickack_segments = 0;
+  established_with_sack();
+  input(seg(flags({Flag::Ack}), 1, 1), pattern(1460));
+  input(seg(flags({Flag::Ack}), 1 + 2 * 1460, 1), pattern(1460));  // held above a hole
+  input(seg(flags({Flag::Ack}), 1 + 3 * 1460, 1), pattern(1460));
+  auto r = input(seg(flags({Flag::Ack}), 1, 1), pattern(1460));  // below RCV.NXT again
+  ASSERT_EQ(r.size(), 1u);
+  ASSERT_GE(r[0].h.options.sack.size(), 2u);
+  EXPECT_EQ(r[0].h.ack, kIrs + 1 + 1460);
+  EXPECT_EQ(r[0].h.options.sack[0].left, kIrs + 1);
+  EXPECT_EQ(r[0].h.options.sack[0].right, kIrs + 1 + 1460);
+  r = input(seg(flags({Flag::Ack}), 1 + 3 * 1460, 1), pattern(1460));  // a SACKed one again
+  ASSERT_EQ(r.size(), 1u);
+  ASSERT_EQ(r[0].h.options.sack.size(), 2u);
+  EXPECT_EQ(r[0].h.options.sack[0].left, kIrs + 1 + 3 * 1460);
+  EXPECT_EQ(r[0].h.options.sack[0].right, kIrs + 1 + 4 * 1460);
+  EXPECT_EQ(r[0].h.options.sack[1].left, kIrs + 1 + 2 * 1460);  // the range holding it
+  EXPECT_EQ(r[0].h.options.sack[1].right, kIrs + 1 + 4 * 1460);
+  EXPECT_EQ(conn->stats().duplicates_in, 2u);
+  // Reported once: the next ACK has the ordinary block only.
+  r = input(seg(flags({Flag::Ack}), 1 + 5 * 1460, 1), pattern(1460));
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].h.options.sack[0].left, kIrs + 1 + 5 * 1460);
+  for (const auto& b : r[0].h.options.sack)
+    EXPECT_GT(b.left, kIrs + 1 + 1460);
+  // In a read batch, the duplicate's ACK waits for the batch's end like the others.
+  conn->set_coalescing(true);
+  EXPECT_TRUE(input(seg(flags({Flag::Ack}), 1, 1), pattern(1460)).empty());
+  conn->set_coalescing(false);
+  r = flush();
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].h.options.sack[0].left, kIrs + 1);
+}
+
 TEST_F(ConnFixture, ReadBatchAcksWhenAQuarterOfTheBufferIsOwed) {
   config.quickack_segments = 0;
   config.rcvbuf = 16 * 1460;
