@@ -223,6 +223,10 @@ class Connection {
   // Before the ACK that ends a read batch: ACKs for the ranges it touched beyond what one ACK's
   // SACK blocks hold.
   void send_older_sack_blocks(Instant now, SegmentSink& out);
+  // Text we held already arrived again: counted, and with SACK reported by D-SACK (RFC 2883).
+  void note_duplicate(Seq seq, size_t len);
+  // RFC 6675 4, simplified: bytes sent and neither acknowledged nor SACKed.
+  size_t sack_pipe() const;
   // Owes an ACK for out-of-order data or a filled gap: now, or after the read batch with SACK.
   void ack_at_once_or_after_batch();
   void send_rst(Seq seq, Instant now, SegmentSink& out);

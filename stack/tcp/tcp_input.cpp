@@ -175,8 +175,7 @@ void Connection::input(const Repr& seg, std::span<const std::byte> payload, Inst
         // Text we have all of already: the peer resent it, needlessly or because our ACK was
         // lost. RFC 2883 (D-SACK) says which, and with SACK the ACK may wait for the end of the
         // read batch like the others (ack_at_once_or_after_batch).
-        ++stats_.duplicates_in;
-        if (sack_enabled_) dsack_ = {seq, seq + payload.size()};
+        note_duplicate(seq, payload.size());
         if (coalescing_ && sack_enabled_)
           deferred_ack_ = true;
         else
@@ -493,8 +492,7 @@ void Connection::process_text(const Repr& seg, std::span<const std::byte> payloa
     if (dup >= payload.size()) {
       // A full duplicate: the peer missed our ACK, or resent what it need not have. RFC 2883
       // (D-SACK) tells it so, and a Linux sender then undoes a reduction it made for nothing.
-      if (sack_enabled_) dsack_ = {seq, seq + payload.size()};
-      ++stats_.duplicates_in;
+      note_duplicate(seq, payload.size());
       ack_at_once_or_after_batch();
       return;
     }
@@ -503,9 +501,8 @@ void Connection::process_text(const Repr& seg, std::span<const std::byte> payloa
   }
   const size_t offset = distance(rcv_nxt_, seq);
   if (offset > 0 && sack_enabled_ && rcv_.holding(offset, payload.size())) {
-    dsack_ = {seq, seq + payload.size()};  // RFC 2883 4: a duplicate of data already SACKed
+    note_duplicate(seq, payload.size());  // RFC 2883 4: a duplicate of data already SACKed
     ++stats_.out_of_order_in;
-    ++stats_.duplicates_in;
     ack_at_once_or_after_batch();
     return;
   }
@@ -555,6 +552,11 @@ void Connection::process_text(const Repr& seg, std::span<const std::byte> payloa
       ack_now_ = true;
   } else if (!ack_deadline_)
     ack_deadline_ = now + config_.delayed_ack;
+}
+
+void Connection::note_duplicate(Seq seq, size_t len) {
+  ++stats_.duplicates_in;
+  if (sack_enabled_) dsack_ = {seq, seq + len};  // reported by the next ACK (header())
 }
 
 void Connection::ack_at_once_or_after_batch() {

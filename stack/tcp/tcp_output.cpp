@@ -250,6 +250,12 @@ size_t Connection::retransmit_first(Instant now, SegmentSink& out) {
   return len;
 }
 
+size_t Connection::sack_pipe() const {
+  // RFC 6675 4 (simplified): the pipe is what is in flight and not known to have arrived.
+  const size_t flight = distance(snd_una_, snd_max_);
+  return flight > scoreboard_.sacked_bytes() ? flight - scoreboard_.sacked_bytes() : 0;
+}
+
 bool Connection::sack_recovery(Instant now, SegmentSink& out) {
   if (!sack_enabled_ || scoreboard_.sacked_bytes() == 0) return false;
   // A lost retransmission (RFC 8985 2's case for RACK; RFC 6675 alone repairs it only by the
@@ -269,9 +275,7 @@ bool Connection::sack_recovery(Instant now, SegmentSink& out) {
     ++stats_.fast_retransmits;
     trace(TraceKind::FastRetransmit, now, snd_una_, "lost_rexmit");
   }
-  // RFC 6675 4 (simplified): the pipe is what is in flight and not known to have arrived.
-  const size_t flight = distance(snd_una_, snd_max_);
-  size_t pipe = flight > scoreboard_.sacked_bytes() ? flight - scoreboard_.sacked_bytes() : 0;
+  size_t pipe = sack_pipe();
   Seq from = max(high_rxt_, snd_una_);
   bool sent = false;
   for (int guard = 0; guard < 256 && pipe < cc_->cwnd() + extra_allowance_; ++guard) {
@@ -296,13 +300,12 @@ bool Connection::sack_recovery(Instant now, SegmentSink& out) {
 
 void Connection::send_new_in_recovery(Instant now, SegmentSink& out) {
   // RFC 6675 6, NextSeg rule 3: with what is known lost resent, new data goes while the pipe
-  // (RFC 6675 4, simplified as in sack_recovery) leaves a segment's room under cwnd, which RFC
+  // (sack_pipe) leaves a segment's room under cwnd, which RFC
   // 6675 5 (4.2) sets to ssthresh for the recovery. Counting FlightSize instead sent nothing
   // until the full ACK, so a lost retransmission left no data behind it to be SACKed and show
   // the loss (sack_recovery's check): the RTO had to find it. Full segments only.
   if (snd_nxt_ != snd_max_ || fin_seq_) return;
-  const size_t flight = distance(snd_una_, snd_max_);
-  size_t pipe = flight > scoreboard_.sacked_bytes() ? flight - scoreboard_.sacked_bytes() : 0;
+  size_t pipe = sack_pipe();
   const size_t limit = cc_->ssthresh();
   for (int guard = 0; guard < 256 && pipe + smss_ <= limit; ++guard) {
     const size_t in_flight = bytes_in_flight();

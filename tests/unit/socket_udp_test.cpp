@@ -247,23 +247,37 @@ class DrivingFixture : public SocketFixture {
     EXPECT_EQ(api.setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv), 0);
     return fd;
   }
+  // A thread blocked in recv() (on a socket with a 10 s timeout, so it cannot hang the test).
+  struct BlockedReader {
+    int fd = -1;
+    char buf[16] = {};
+    ssize_t got = 0;
+    std::thread thread;
+    ~BlockedReader() {
+      if (thread.joinable()) thread.join();
+    }
+  };
+  // Starts the loop with `r` blocked in recv() on a new socket on `port`; returns once `r` has
+  // run a round of its own (it drives).
+  void start_with_reader(uint16_t port, BlockedReader& r) {
+    r.fd = timed_socket(port);
+    loop.start();
+    r.thread = std::thread([this, &r] { r.got = api.recv(r.fd, r.buf, sizeof r.buf, 0); });
+    ASSERT_TRUE(eventually([&] { return app_rounds() >= 1; }));
+  }
   ~DrivingFixture() override { loop.stop(); }
 };
 
 TEST_F(DrivingFixture, AWaitingThreadReadsItsOwnDatagram) {
   loop.set_standby(std::chrono::hours(1));
-  const int fd = timed_socket(7);
-  loop.start();
-  char buf[16];
-  ssize_t got = 0;
-  std::thread reader([&] { got = api.recv(fd, buf, sizeof buf, 0); });
-  ASSERT_TRUE(eventually([&] { return app_rounds() >= 1; }));
+  BlockedReader r;
+  ASSERT_NO_FATAL_FAILURE(start_with_reader(7, r));
   const uint64_t before = loop_rounds();
   inject_udp(1, 7, bytes_of("mine"));
   loop.wake();
-  reader.join();
-  ASSERT_EQ(got, 4);
-  EXPECT_EQ(std::string(buf, 4), "mine");
+  r.thread.join();
+  ASSERT_EQ(r.got, 4);
+  EXPECT_EQ(std::string(r.buf, 4), "mine");
   // The reader took the datagram in, in rounds of its own: the loop's thread stood by.
   EXPECT_EQ(loop_rounds(), before);
   EXPECT_GE(app_rounds(), 2u);
@@ -271,22 +285,18 @@ TEST_F(DrivingFixture, AWaitingThreadReadsItsOwnDatagram) {
 
 TEST_F(DrivingFixture, TheLoopsThreadTakesOverWhenNobodyWaits) {
   loop.set_standby(std::chrono::milliseconds(1));
-  const int fd = timed_socket(7);
-  loop.start();
-  char buf[16];
-  ssize_t got = 0;
-  std::thread reader([&] { got = api.recv(fd, buf, sizeof buf, 0); });
-  ASSERT_TRUE(eventually([&] { return app_rounds() >= 1; }));
+  BlockedReader r;
+  ASSERT_NO_FATAL_FAILURE(start_with_reader(7, r));
   inject_udp(1, 7, bytes_of("one"));
   loop.wake();
-  reader.join();
-  ASSERT_EQ(got, 3);
+  r.thread.join();
+  ASSERT_EQ(r.got, 3);
   // Nobody waits now: the datagram must still be taken in, by the loop's thread.
   const uint64_t before = loop_rounds();
   inject_udp(1, 7, bytes_of("two"));
   loop.wake();
-  ASSERT_TRUE(eventually([&] { return api.recv(fd, buf, sizeof buf, MSG_DONTWAIT) == 3; }));
-  EXPECT_EQ(std::string(buf, 3), "two");
+  ASSERT_TRUE(eventually([&] { return api.recv(r.fd, r.buf, sizeof r.buf, MSG_DONTWAIT) == 3; }));
+  EXPECT_EQ(std::string(r.buf, 3), "two");
   EXPECT_GT(loop_rounds(), before);
 }
 
