@@ -75,10 +75,10 @@ pass "tundra counted $opens passive openings"
 if command -v tshark >/dev/null; then
   # A clean link: the capture must read without lost segments or bad checksums.
   bad=$(tshark -r "$cap" -o tcp.check_checksum:TRUE \
-    -Y "tcp.analysis.lost_segment || tcp.checksum.status == 0 || ip.checksum.status == 0" 2>/dev/null | wc -l)
+    -Y "tcp.analysis.lost_segment || $BAD_CHECKSUM_FILTER" 2>/dev/null | wc -l)
   if [ "$bad" != 0 ]; then
     tshark -r "$cap" -o tcp.check_checksum:TRUE \
-      -Y "tcp.analysis.lost_segment || tcp.checksum.status == 0 || ip.checksum.status == 0" 2>/dev/null | head -n 10
+      -Y "tcp.analysis.lost_segment || $BAD_CHECKSUM_FILTER" 2>/dev/null | head -n 10
     cp "$cap" /tmp/tundra-tcp_echo-failed.pcap
     fail "tshark flags $bad segments (lost or bad checksum) in a clean capture (kept in /tmp/tundra-tcp_echo-failed.pcap)"
   fi

@@ -66,6 +66,18 @@ TEST(Checksum, VerifyAcceptsItsOwnChecksum) {
   EXPECT_FALSE(checksum::verify(h));
 }
 
+TEST(Checksum, VerifyAcceptsBothZeros) {
+  // Ones' complement has two zeros (RFC 1624 3). When the complemented sum is 0x0000, Linux writes
+  // 0xffff in the field instead (its CSUM_MANGLED_0, for TCP as for UDP); both sum to all ones.
+  auto b = bytes({0x12, 0x34, 0xed, 0xcb, 0x00, 0x00});
+  EXPECT_EQ(checksum::compute(b), 0x0000);
+  EXPECT_TRUE(checksum::verify(b));
+  b[4] = b[5] = std::byte{0xff};
+  EXPECT_TRUE(checksum::verify(b));
+  b[1] = std::byte{0x35};
+  EXPECT_FALSE(checksum::verify(b));
+}
+
 TEST(Checksum, PseudoHeader) {
   const ipv4::Address src(10, 0, 0, 1), dst(10, 0, 0, 2);
   // 0a00 + 0001 + 0a00 + 0002 + 0011 + 0010 = 0x1424
