@@ -284,7 +284,7 @@ std::unique_ptr<TunLink> TunLink::open(const TunConfig& config) {
       config.offload ? kVnetHeaderLen + kOffloadMax : std::max(mtus.send, mtus.device);
   return std::unique_ptr<TunLink>(new TunLink(std::move(fd), std::move(name), mtus.send,
                                               largest + 1, created, config.max_pending,
-                                              config.offload));
+                                              config.offload, config.tx_thread));
 }
 
 std::unique_ptr<TunLink> TunLink::adopt(int raw_fd, const TunConfig& config) {
@@ -294,19 +294,39 @@ std::unique_ptr<TunLink> TunLink::adopt(int raw_fd, const TunConfig& config) {
   if (fl < 0 || ::fcntl(fd.get(), F_SETFL, fl | O_NONBLOCK) < 0)
     fail(config.name, "cannot make the descriptor non-blocking: " + message(errno));
   const size_t mtu = config.mtu ? *config.mtu : DeviceControl(config.name).mtu();
-  return std::unique_ptr<TunLink>(
-      new TunLink(std::move(fd), config.name, mtu, mtu + 1, false, config.max_pending));
+  return std::unique_ptr<TunLink>(new TunLink(std::move(fd), config.name, mtu, mtu + 1, false,
+                                              config.max_pending, false, config.tx_thread));
 }
 
 TunLink::TunLink(UniqueFd fd, std::string name, size_t mtu, size_t rx_capacity, bool created,
-                 size_t max_pending, bool offload)
+                 size_t max_pending, bool offload, bool tx_thread)
     : fd_(std::move(fd)),
       name_(std::move(name)),
       mtu_(mtu),
       rx_capacity_(rx_capacity),
       created_(created),
       max_pending_(max_pending),
-      offload_(offload) {}
+      offload_(offload) {
+  if (!tx_thread) return;
+  TxThread::Config tc;
+  tc.fd = fd_.get();
+  tc.max_queue = max_pending_;
+  tc.busy_wait = std::chrono::milliseconds(kFullQueueWaitMs);
+  outbox_.reserve(kOutboxMax);
+  tx_thread_ = std::make_unique<TxThread>(
+      tc, [this](const PacketBuffer& p) { return write_datagram(p); },
+      [this](int err, size_t size) {
+        std::lock_guard l(fail_mu_);
+        const Instant now = SteadyClock().now();
+        if (!fail_log_.allow(now)) return;
+        const std::string why =
+            err == ENOBUFS || err == EAGAIN ? "the device stayed busy and the queue is full"
+            : err == EIO ? "write failed: " + message(err) + " (is the device up?)"
+                         : "write failed: " + message(err);
+        spdlog::warn("{}: dropped a {}-byte datagram: {}{}", name_, size, why,
+                     held_back(fail_log_.take_suppressed()));
+      });
+}
 
 LinkCaps TunLink::caps() const {
   LinkCaps c{mtu_};
@@ -318,6 +338,7 @@ LinkCaps TunLink::caps() const {
 }
 
 TunLink::~TunLink() {
+  flush_outbox();  // the TxThread writes what it holds before it stops
   if (!pending_.empty())
     spdlog::debug("{}: closing with {} datagrams unsent", name_, pending_.size());
 }
@@ -396,6 +417,12 @@ void TunLink::transmit(PacketBuffer packet, Instant now) {
     drop_on_output(fmt::format("outside 1..{} bytes (the MTU)", most), packet.size(), now);
     return;
   }
+  if (tx_thread_) {
+    // Collected until the round ends (poll), so the TxThread sees the round's whole batch.
+    outbox_.push_back(std::move(packet));
+    if (outbox_.size() >= kOutboxMax) flush_outbox();
+    return;
+  }
   // Older datagrams go first; only when none wait may this one skip the queue.
   if (!pending_.empty()) flush_pending(now);
   if (pending_.empty() && write_one(packet, now) != WriteResult::WouldBlock) return;
@@ -409,12 +436,35 @@ void TunLink::transmit(PacketBuffer packet, Instant now) {
 }
 
 void TunLink::poll(Instant now) {
+  flush_outbox();
   flush_pending(now);
 }
 
+void TunLink::flush_outbox() {
+  if (tx_thread_) tx_thread_->send(outbox_);
+}
+
+const LinkStats& TunLink::stats() const {
+  stats_view_ = stats_;
+  if (tx_thread_) {
+    const TxThread::Stats t = tx_thread_->stats();
+    stats_view_.tx_packets += t.packets;
+    stats_view_.tx_bytes += t.bytes;
+    stats_view_.tx_dropped += t.dropped;
+  }
+  return stats_view_;
+}
+
 void TunLink::report(CounterReport& out) const {
-  report_link_stats("link " + describe(), stats_, out);
-  out.back().add("datagrams waiting for the device", pending_.size());
+  report_link_stats("link " + describe(), stats(), out);
+  out.back().add("datagrams waiting for the device", pending());
+  if (tx_thread_) {
+    const TxThread::Stats t = tx_thread_->stats();
+    out.back().add("batches written by the sending thread", t.inline_batches);
+    out.back().add("batches handed to the writer thread", t.handed_over);
+    out.back().add("average write time, ns",
+                   static_cast<uint64_t>(tx_thread_->write_cost().count()));
+  }
   // What the kernel dropped on its way to us (its transmit queue into the device was full): lost
   // before tundra could see or capture it.
   if (std::FILE* f =
@@ -451,7 +501,7 @@ VnetHeader vnet_header_for(const PacketBuffer& packet) {
 
 }  // namespace
 
-TunLink::WriteResult TunLink::write_one(const PacketBuffer& packet, Instant now) {
+int TunLink::write_datagram(const PacketBuffer& packet) const {
   ssize_t n;
   if (offload_) {
     VnetHeader h = vnet_header_for(packet);
@@ -465,12 +515,16 @@ TunLink::WriteResult TunLink::write_one(const PacketBuffer& packet, Instant now)
     } while (n < 0 && errno == EINTR);
   }
   // A TUN device (like any datagram descriptor) takes the whole datagram or none of it.
-  if (n >= 0) {
+  return n >= 0 ? 0 : errno;
+}
+
+TunLink::WriteResult TunLink::write_one(const PacketBuffer& packet, Instant now) {
+  const int err = write_datagram(packet);
+  if (err == 0) {
     ++stats_.tx_packets;
     stats_.tx_bytes += packet.size();
     return WriteResult::Sent;
   }
-  const int err = errno;
   // ENOBUFS is the kernel running short for a moment, not a fault of the datagram: retry later.
   if (err == EAGAIN || err == ENOBUFS) return WriteResult::WouldBlock;
   drop_on_output(err == EIO ? "write failed: " + message(err) + " (is the device up?)"

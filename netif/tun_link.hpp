@@ -7,12 +7,15 @@
 #include <cstddef>
 #include <deque>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "netif/link.hpp"
 #include "netif/log_limiter.hpp"
+#include "netif/tx_thread.hpp"
 #include "netif/unique_fd.hpp"
 #include "stack/wire/ipv4_address.hpp"
 
@@ -29,6 +32,10 @@ struct TunConfig {
   // us TCP segments it has not cut (up to 64 KiB, checksums left partial) and cuts ours; the
   // stack skips checksums on both. Off by default: captures and labs want the real segments.
   bool offload = false;
+  // --tx-thread (the programs' default): writes go through a TxThread, which hands a round's
+  // datagrams to a thread of its own when writing them costs more than waking it. Off here, so a
+  // datagram transmitted is written before transmit() returns, as tests of the link expect.
+  bool tx_thread = false;
 };
 
 class TunLink final : public Link {
@@ -58,7 +65,7 @@ class TunLink final : public Link {
   int fd() const override { return fd_.get(); }
   bool wants_writable() const override { return !pending_.empty(); }
 
-  const LinkStats& stats() const override { return stats_; }
+  const LinkStats& stats() const override;
   void report(CounterReport& out) const override;
   std::string describe() const override { return "tun(" + name_ + ")"; }
 
@@ -67,15 +74,22 @@ class TunLink final : public Link {
   // The device's name as the kernel knows it.
   const std::string& name() const { return name_; }
   // Datagrams waiting for the device to accept them.
-  size_t pending() const { return pending_.size(); }
+  size_t pending() const {
+    return pending_.size() + outbox_.size() + (tx_thread_ ? tx_thread_->queued() : 0);
+  }
 
  private:
   enum class WriteResult { Sent, WouldBlock, Failed };
 
   TunLink(UniqueFd fd, std::string name, size_t mtu, size_t rx_capacity, bool created,
-          size_t max_pending, bool offload = false);
+          size_t max_pending, bool offload, bool tx_thread);
 
   WriteResult write_one(const PacketBuffer& packet, Instant now);
+  // One write(2) (writev with the virtio-net header): 0, or its errno. Touches nothing else, so
+  // the TxThread may call it.
+  int write_datagram(const PacketBuffer& packet) const;
+  // Hands what transmit() collected this round to the TxThread.
+  void flush_outbox();
   // Checks a datagram as read (its size, the virtio-net header) and counts it.
   std::optional<PacketBuffer> accept(PacketBuffer raw, Instant now);
   void flush_pending(Instant now);
@@ -97,7 +111,14 @@ class TunLink final : public Link {
   std::array<PacketBuffer, kPrefetchMax> prefetched_;
   size_t prefetch_head_ = 0, prefetch_count_ = 0;
   LinkStats stats_;
+  mutable LinkStats stats_view_;  // stats_ with the TxThread's counts, made by stats()
   LogLimiter rx_log_, tx_log_;
+  // With TunConfig::tx_thread: this round's datagrams, handed over together by poll().
+  std::vector<PacketBuffer> outbox_;
+  static constexpr size_t kOutboxMax = 64;  // handed over early past this many
+  std::mutex fail_mu_;   // the TxThread reports losses from its thread and from the caller's
+  LogLimiter fail_log_;  // their warnings (guarded by fail_mu_)
+  std::unique_ptr<TxThread> tx_thread_;  // last: its thread stops before the rest goes
 };
 
 }  // namespace tundra::netif

@@ -37,6 +37,10 @@ class Stack {
   Stack(netif::Link& link, StackConfig config);
 
   PollResult poll(Instant now);
+  // Hands the link what was sent outside poll(), by the socket calls that send at once
+  // (connect, a send with nothing in flight, close): a link that collects a round's datagrams
+  // (TunLink with a TxThread) sends them now instead of at the next round.
+  void flush_output(Instant now) { link_.poll(now); }
   // The earliest instant poll() has timed work; nullopt when only new input can wake it.
   std::optional<Instant> poll_at() const;
 

@@ -35,6 +35,14 @@ void add_common_options(CLI::App& app, CommonOptions& o) {
                "checksums left to finish, and cuts tundra's the same way (IFF_VNET_HDR, TSO); "
                "captures and traces then show those large segments")
       ->group(net);
+  // Bound to a plain bool, whose conversion turns a bad value into a usage error; parse() leaves
+  // o.tx_thread unset unless the flag was given, so the default can follow --offload.
+  app.add_flag("--tx-thread,!--no-tx-thread", o.tx_thread_flag,
+               "write to the device from a thread of its own when a round's writes cost more "
+               "than waking it (the kernel's TCP does its receiving, and its sending in reply, "
+               "inside tundra's write); --no-tx-thread writes on the stack's thread (default: "
+               "on, except with --offload, where the kernel's work per write is small)")
+      ->group(net);
 
   const char* tcp = "TCP";
   app.add_option("--time-wait", o.time_wait_s,
@@ -139,8 +147,13 @@ std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv) {
   return std::nullopt;
 }
 
+bool tx_thread_wanted(const CommonOptions& o) {
+  return o.tx_thread.value_or(!o.offload);
+}
+
 std::optional<int> parse(CLI::App& app, CommonOptions& o, int argc, char** argv) {
   if (const auto code = parse_command_line(app, argc, argv)) return code;
+  if (app.get_option("--tx-thread")->count() > 0) o.tx_thread = o.tx_thread_flag;
   if (o.offload && o.faults.corrupt > 0)
     return usage_error(app,
                        "--corrupt cannot be used with --offload: the kernel would finish the "

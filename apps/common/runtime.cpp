@@ -58,6 +58,7 @@ Runtime::Runtime(const CommonOptions& o, const ConfigureStack& configure) {
   tc.mtu = o.mtu;
   tc.host_addr = o.host_addr;
   tc.offload = o.offload;
+  tc.tx_thread = tx_thread_wanted(o);
   link_ = wrap_link(netif::TunLink::open(tc), o, clock_);
   description_ = link_->describe();
 

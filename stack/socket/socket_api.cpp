@@ -35,6 +35,7 @@ void SocketApi::close_all() {
     }
   }
   fds_.clear();
+  flush_output();
   loop_.notify_waiters();
   loop_.wake();
 }
@@ -400,6 +401,7 @@ int SocketApi::close(int fd) {
       break;
     case Kind::Listener:
       tcp().close_listener(copy.listener, now());
+      flush_output();
       break;
     case Kind::Tcp:
       break;
@@ -408,6 +410,7 @@ int SocketApi::close(int fd) {
       // close, which with SO_LINGER on waits (bounded) until the data is acknowledged.
       const bool abort = copy.linger && copy.linger->count() == 0;
       tcp().release(copy.conn, abort, now());
+      flush_output();
       loop_.wake();
       if (copy.linger && !abort) {
         const auto deadline = std::chrono::steady_clock::now() + *copy.linger;

@@ -90,6 +90,8 @@ class SocketApi {
   tcp::Tcp& tcp() { return loop_.stack().tcp(); }
   udp::Udp& udp() { return loop_.stack().udp(); }
   Instant now() { return loop_.clock().now(); }
+  // After a call that sent at once (Stack::flush_output).
+  void flush_output() { loop_.stack().flush_output(now()); }
   // Sleeps until `ready()` holds; returns 0, EAGAIN (timeout) or EBADF (closed meanwhile).
   template <class Ready>
   int wait(Lock& lock, int fd, std::optional<Duration> timeout, Ready ready);

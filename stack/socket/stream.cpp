@@ -91,6 +91,7 @@ int SocketApi::connect(int fd, const sockaddr* addr, socklen_t len) {
   if (!peer) return fail(err);
   auto r = tcp().connect(d->bound, tcp::Endpoint{peer->address, peer->port}, now());
   if (!r) return fail(r.error());
+  flush_output();
   d->kind = Kind::Stream;
   d->conn = *r;
   if (tcp::Connection* c = tcp().find(*r)) apply_options(*d, *c);
@@ -146,6 +147,7 @@ ssize_t SocketApi::stream_send(Lock& lock, int fd, std::span<const std::byte> da
         sent += n;
         if (idle) {
           tcp().push(id, now());  // nothing in flight: send now, as the kernel's send() does
+          flush_output();
         } else {
           tcp().touch(id);
         }

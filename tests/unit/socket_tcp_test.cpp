@@ -96,6 +96,30 @@ TEST_F(StreamFixture, NonBlockingConnectThenPollThenEstablished) {
   EXPECT_EQ(data.back().payload_len, 5u);
 }
 
+// A link that sends a round's datagrams at its end (TunLink with a TxThread) still sends at
+// once what the calls that send at once emit: the SYN of connect(), the first data of a send()
+// with nothing in flight, the FIN of close(). No round runs between the call and the check.
+TEST_F(StreamFixture, CallsThatSendAtOnceReachALinkThatHoldsUntilPoll) {
+  link.hold_until_poll = true;
+  const int fd = api.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  auto to = sin(kPeer, 80);
+  ASSERT_EQ(api.connect(fd, sa(to), sizeof to), -1);
+  auto syn = sent();
+  ASSERT_EQ(syn.size(), 1u) << "the SYN waited for a round";
+  inject(reply_to(syn[0], Flags(Flag::Syn) | Flags(Flag::Ack)));
+  round();
+  sent();  // the handshake's ACK
+  const Bytes msg = bytes_of("GET /");
+  EXPECT_EQ(api.send(fd, msg.data(), msg.size(), 0), 5);
+  auto data = sent();
+  ASSERT_EQ(data.size(), 1u) << "the request waited for a round";
+  EXPECT_EQ(data[0].payload_len, 5u);
+  EXPECT_EQ(api.close(fd), 0);
+  auto fin = sent();
+  ASSERT_EQ(fin.size(), 1u) << "the FIN waited for a round";
+  EXPECT_TRUE(fin[0].flags.fin());
+}
+
 TEST_F(StreamFixture, RefusedConnectShowsInSoError) {
   const int fd = api.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
   auto to = sin(kPeer, 81);

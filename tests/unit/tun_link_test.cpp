@@ -23,6 +23,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "netif/tun_link.hpp"
@@ -594,6 +595,49 @@ TEST_F(TunLinkQueue, PrefetchedDatagramsComeOutInOrderAndAreCountedWhenTaken) {
   EXPECT_EQ(link_->stats().rx_packets, 6u);
   EXPECT_FALSE(link_->receive(Instant()).has_value());
   EXPECT_EQ(link_->stats().rx_errors, 1u) << "nothing waiting is not an error";
+}
+
+// With a TxThread (the programs' --tx-thread): a round's datagrams wait for the round's end
+// (poll), then go out in order, whichever thread writes them; the link's destruction writes what
+// is still queued. A reader thread keeps the socket from filling up.
+TEST(TunLinkTxThread, HoldsTheRoundsDatagramsUntilPollThenSendsAllInOrder) {
+  int sv[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv), 0) << errno_text();
+  UniqueFd peer(sv[1]);
+  auto link = TunLink::adopt(sv[0], {.name = "sock", .mtu = 1500, .tx_thread = true});
+  auto numbered = [](uint32_t seq) {
+    PacketBuffer b = PacketBuffer::with_capacity(200);
+    std::memset(b.append(200).data(), 0, 200);
+    wire::set32(b.data(), 0, seq);
+    return b;
+  };
+  for (uint32_t i = 0; i < 10; ++i)
+    link->transmit(numbered(i), Instant());
+  EXPECT_FALSE(wait_ready(peer.get(), POLLIN, 0)) << "written before the round ended";
+  EXPECT_EQ(link->pending(), 10u);
+
+  constexpr uint32_t kTotal = 3000;
+  std::vector<uint32_t> got;
+  std::thread reader([&] {
+    std::byte buf[1500];
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (got.size() < kTotal && std::chrono::steady_clock::now() < deadline) {
+      if (!wait_ready(peer.get(), POLLIN, 100)) continue;
+      for (ssize_t n; (n = ::recv(peer.get(), buf, sizeof buf, MSG_DONTWAIT)) >= 4;)
+        got.push_back(wire::get32(buf, 0));
+    }
+  });
+  link->poll(Instant());
+  for (uint32_t i = 10; i < kTotal; ++i) {  // rounds of 97, past the 64 handed over early
+    link->transmit(numbered(i), Instant());
+    if (i % 97 == 0) link->poll(Instant());
+  }
+  link->poll(Instant());
+  link.reset();
+  reader.join();
+  ASSERT_EQ(got.size(), kTotal);
+  for (uint32_t i = 0; i < kTotal; ++i)
+    ASSERT_EQ(got[i], i) << "out of order at " << i;
 }
 
 TEST_F(TunLinkQueue, ReportsCountersUnderItsName) {

@@ -112,8 +112,15 @@ class CaptureLink final : public netif::Link {
   }
   void transmit(PacketBuffer p, Instant) override {
     ++stats_.tx_packets;
-    sent_.emplace_back(p.bytes().begin(), p.bytes().end());
+    (hold_until_poll ? held_ : sent_).emplace_back(p.bytes().begin(), p.bytes().end());
   }
+  // Like a TunLink with a TxThread: what is transmitted goes out at the next poll().
+  void poll(Instant) override {
+    for (auto& d : held_)
+      sent_.push_back(std::move(d));
+    held_.clear();
+  }
+  bool hold_until_poll = false;
   const netif::LinkStats& stats() const override { return stats_; }
   void report(CounterReport& out) const override {
     netif::report_link_stats("capture", stats_, out);
@@ -128,6 +135,7 @@ class CaptureLink final : public netif::Link {
   netif::LinkStats stats_;
   std::deque<Bytes> in_;
   std::vector<Bytes> sent_;
+  std::vector<Bytes> held_;
 };
 
 }  // namespace tundra::test

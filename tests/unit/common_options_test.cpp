@@ -1,0 +1,58 @@
+// The programs' shared options: --tx-thread / --no-tx-thread and its default, which follows
+// --offload; a bad value is a one-line usage error.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "apps/common/options.hpp"
+
+namespace tundra::app {
+namespace {
+
+// Parses `args` after a program name; returns parse()'s exit code (nullopt: go on).
+std::optional<int> parse_args(CommonOptions& o, std::vector<std::string> args) {
+  CLI::App app{"test", "tundra-test"};
+  add_common_options(app, o);
+  args.insert(args.begin(), "tundra-test");
+  std::vector<char*> argv;
+  for (auto& a : args)
+    argv.push_back(a.data());
+  return parse(app, o, static_cast<int>(argv.size()), argv.data());
+}
+
+TEST(CommonOptions, TxThreadIsOnByDefaultAndOffWithOffloadsUnlessAskedFor) {
+  struct Case {
+    std::vector<std::string> args;
+    bool want;
+  };
+  const std::vector<Case> cases = {
+      {{}, true},
+      {{"--no-tx-thread"}, false},
+      {{"--tx-thread"}, true},
+      {{"--offload"}, false},
+      {{"--offload", "--tx-thread"}, true},
+      {{"--offload", "--no-tx-thread"}, false},
+  };
+  for (const auto& c : cases) {
+    CommonOptions o;
+    std::string line;
+    for (const auto& a : c.args)
+      line += a + " ";
+    ASSERT_EQ(parse_args(o, c.args), std::nullopt) << line;
+    EXPECT_EQ(tx_thread_wanted(o), c.want) << line;
+  }
+}
+
+TEST(CommonOptions, TxThreadTakesNoWordValue) {
+  CommonOptions o;
+  testing::internal::CaptureStderr();
+  const auto code = parse_args(o, {"--tx-thread=maybe"});
+  const std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(code, kExitUsage);
+  EXPECT_NE(err.find("--tx-thread"), std::string::npos) << err;
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+}
+
+}  // namespace
+}  // namespace tundra::app
