@@ -143,6 +143,7 @@ bool EventLoop::wait(Lock& lock, std::optional<SteadyTime> deadline) {
 
 void EventLoop::run_thread() {
   using std::chrono::steady_clock;
+  ::pthread_setname_np(::pthread_self(), "tundra-loop");  // for top -H, perf and gdb
   Lock lock(mutex_);
   uint64_t seen_round = 0;
   while (!stopping_.load()) {

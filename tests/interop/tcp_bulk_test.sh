@@ -42,9 +42,16 @@ print(f"{label}: {mib} MiB each way in {dt:.1f} s ({total * 8 / dt / 1e6:.0f} Mb
 PY
 }
 
+# The writer thread (netif::TxThread, on by default without --offload) must exist and must have
+# taken the bulk rounds: the exactness of the transfer then covers its ordering.
+writer_threads() { grep -lx tundra-tx /proc/"$1"/task/*/comm 2>/dev/null | wc -l; }
 start_tundra tundra-echo --tun tun0
+[ "$(writer_threads "$TUNDRA_PID")" = 1 ] || fail "no writer thread (tundra-tx) by default"
 bulk clean || fail "clean transfer"
 stop_pid "$TUNDRA_PID"
+handed=$(counter "$TUNDRA_LOG" "batches handed to the writer thread")
+[ "${handed:-0}" -gt 0 ] || fail "the writer thread took no batch of a bulk transfer"
+pass "clean transfer: $handed batches written by the writer thread"
 
 start_tundra tundra-echo --tun tun0 --loss 0.02 --reorder 0.02 --fault-direction both --seed 5
 bulk "2% loss, 2% reorder" || fail "lossy transfer"
@@ -71,6 +78,7 @@ fi
 # stack's that large segments really went both ways.
 in_ns nstat -n >/dev/null 2>&1 || true
 start_tundra tundra-echo --tun tun0 --offload
+[ "$(writer_threads "$TUNDRA_PID")" = 0 ] || fail "a writer thread with --offload, off by default"
 bulk "offload" || fail "transfer with --offload"
 stop_pid "$TUNDRA_PID"
 csum_errors=$(in_ns nstat -az TcpInCsumErrors 2>/dev/null | awk '/TcpInCsumErrors/ { print $2 }')
