@@ -108,7 +108,9 @@ void TcpServices::run() {
       Client& c = it->second;
       bool closed = false;
       if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
-        const ssize_t n = api_.recv(p.fd, buf.data(), buf.size(), 0);
+        // Discard and chargen drop what they receive: MSG_TRUNC spares the copy.
+        const int flags = c.service == Service::Echo ? 0 : MSG_TRUNC;
+        const ssize_t n = api_.recv(p.fd, buf.data(), buf.size(), flags);
         if (n > 0 && c.service == Service::Echo)
           c.pending.append(buf.data(), static_cast<size_t>(n));
         if (n == 0) {

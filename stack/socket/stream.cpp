@@ -171,6 +171,9 @@ ssize_t SocketApi::stream_recv(Lock& lock, int fd, std::span<std::byte> buf, int
   const bool nonblocking = d->nonblocking || (flags & MSG_DONTWAIT);
   const bool peek = flags & MSG_PEEK;
   const bool wait_all = (flags & MSG_WAITALL) && !peek;
+  // MSG_TRUNC on a stream (Linux, tcp(7)): the bytes are consumed and dropped, not copied, and
+  // the count returned; a discard service needs nothing more.
+  const bool drop = (flags & MSG_TRUNC) && !peek;
   const auto timeout = d->rcvtimeo;
   size_t got = 0;
   while (true) {
@@ -181,7 +184,7 @@ ssize_t SocketApi::stream_recv(Lock& lock, int fd, std::span<std::byte> buf, int
     if (c->state() == State::SynSent || c->state() == State::SynReceived) {
       if (nonblocking) return fail(EAGAIN);
     } else {
-      const size_t n = c->recv(buf.subspan(got), peek);
+      const size_t n = drop ? c->discard(buf.size() - got) : c->recv(buf.subspan(got), peek);
       if (n > 0) {
         got += n;
         tcp().touch(id);  // the window opened: an update may be due (RFC 1122 4.2.3.3)

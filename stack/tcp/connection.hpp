@@ -101,7 +101,8 @@ class Connection {
   // Application side (the socket facade, under its lock).
   size_t send(std::span<const std::byte> data);  // into the send buffer; returns bytes taken
   size_t recv(std::span<std::byte> out, bool peek = false);
-  void shutdown_write();  // RFC 9293 3.10.4 CLOSE for sending: FIN after the data
+  size_t discard(size_t max);  // recv() without the copy (MSG_TRUNC)
+  void shutdown_write();       // RFC 9293 3.10.4 CLOSE for sending: FIN after the data
   void close(Instant now, SegmentSink& out);  // both ways; RST instead if unread data is lost
   void abort(Instant now, SegmentSink& out);  // RFC 9293 3.10.5 ABORT: RST, CLOSED
   bool readable() const;                      // data, end of stream or an error to report

@@ -72,6 +72,13 @@ size_t RecvBuffer::read(std::span<std::byte> out) {
   return n;
 }
 
+size_t RecvBuffer::discard(size_t max) {
+  const size_t n = std::min(max, readable());
+  read_pos_ += n;
+  release_storage();
+  return n;
+}
+
 void RecvBuffer::release_storage() {
   // Live bytes start at the first unread one, or, with nothing readable, at the first held
   // out-of-order byte; chunks wholly before that go back.

@@ -55,6 +55,8 @@ class RecvBuffer {
   size_t read(std::span<std::byte> out);
   // Like read(), but the bytes stay (MSG_PEEK).
   size_t peek(std::span<std::byte> out) const;
+  // Like read(), but the bytes go nowhere (MSG_TRUNC on a stream, as Linux's tcp(7)).
+  size_t discard(size_t max);
 
   bool has_out_of_order() const { return !ooo_.empty(); }
   size_t out_of_order_bytes() const { return ooo_bytes_; }

@@ -485,6 +485,12 @@ size_t Connection::recv(std::span<std::byte> out, bool peek) {
   return n;
 }
 
+size_t Connection::discard(size_t max) {
+  const size_t n = rcv_.discard(max);
+  if (n > 0) app_read_ = true;
+  return n;
+}
+
 bool Connection::readable() const {
   return rcv_.readable() > 0 || fin_received_ || (error_ != 0 && !error_reported_) ||
          state_ == State::Closed;

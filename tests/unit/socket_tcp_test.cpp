@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 #include <netinet/tcp.h>
 
+#include <cstring>
+#include <string>
+
 #include "stack/loop/event_loop.hpp"
 #include "stack/socket/socket_api.hpp"
 #include "stack/stack.hpp"
@@ -38,8 +41,10 @@ class StreamFixture : public ::testing::Test {
     }
     return out;
   }
-  void inject(wire::tcp::Repr r) {
+  void inject(wire::tcp::Repr r, const Bytes& payload = {}) {
+    r.payload_len = payload.size();
     Bytes seg(r.header_len());
+    seg.insert(seg.end(), payload.begin(), payload.end());
     r.emit(seg, kPeer, kUs);
     link.inject(ip_datagram(ip_header(kPeer, kUs, ipv4::Protocol::Tcp), seg));
   }
@@ -118,6 +123,31 @@ TEST_F(StreamFixture, CallsThatSendAtOnceReachALinkThatHoldsUntilPoll) {
   auto fin = sent();
   ASSERT_EQ(fin.size(), 1u) << "the FIN waited for a round";
   EXPECT_TRUE(fin[0].flags.fin());
+}
+
+// MSG_TRUNC on a stream, as Linux's tcp(7): the bytes are consumed, counted, and not copied.
+TEST_F(StreamFixture, RecvWithMsgTruncDropsTheBytesAndCountsThem) {
+  const int fd = api.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  auto to = sin(kPeer, 80);
+  ASSERT_EQ(api.connect(fd, sa(to), sizeof to), -1);
+  auto syn = sent();
+  ASSERT_EQ(syn.size(), 1u);
+  inject(reply_to(syn[0], Flags(Flag::Syn) | Flags(Flag::Ack)));
+  round();
+  auto data = reply_to(syn[0], Flags(Flag::Ack) | Flags(Flag::Psh));
+  data.seq = 7001;
+  inject(data, bytes_of("0123456789"));
+  round();
+  char buf[16];
+  std::memset(buf, 'x', sizeof buf);
+  EXPECT_EQ(api.recv(fd, buf, 4, MSG_TRUNC), 4);
+  EXPECT_EQ(std::string(buf, 4), "xxxx") << "copied anyway";
+  EXPECT_EQ(api.recv(fd, buf, 2, MSG_PEEK | MSG_TRUNC), 2) << "with MSG_PEEK, a peek";
+  EXPECT_EQ(std::string(buf, 2), "45");
+  EXPECT_EQ(api.recv(fd, buf, sizeof buf, 0), 6);
+  EXPECT_EQ(std::string(buf, 6), "456789");
+  EXPECT_EQ(api.recv(fd, buf, sizeof buf, MSG_TRUNC), -1);
+  EXPECT_EQ(errno, EAGAIN);
 }
 
 TEST_F(StreamFixture, RefusedConnectShowsInSoError) {

@@ -74,6 +74,20 @@ TEST(RecvBuffer, PeekKeepsTheBytes) {
   EXPECT_EQ(read_all(b), stream(0, 300));
 }
 
+TEST(RecvBuffer, DiscardConsumesWithoutCopyingAndGivesStorageBack) {
+  RecvBuffer b(1 << 20);
+  ASSERT_EQ(b.insert(0, stream(0, 3 * kChunk)), 3 * kChunk);
+  EXPECT_EQ(b.discard(kChunk + 10), kChunk + 10);
+  EXPECT_EQ(b.readable(), 2 * kChunk - 10);
+  EXPECT_LE(b.allocated_bytes(), 2 * kChunk + 4096) << "the first chunk was not given back";
+  EXPECT_EQ(b.window(), (1u << 20) - (2 * kChunk - 10));
+  std::vector<std::byte> out(20);
+  ASSERT_EQ(b.read(out), 20u);
+  EXPECT_EQ(out, stream(kChunk + 10, 20)) << "the stream goes on after what was dropped";
+  EXPECT_EQ(b.discard(1 << 30), 2 * kChunk - 30) << "at most what is readable";
+  EXPECT_EQ(b.allocated_bytes(), 0u);
+}
+
 TEST(RecvBuffer, OutOfOrderDataWaitsThenJoinsUp) {
   RecvBuffer b(10000);
   EXPECT_EQ(b.insert(1000, stream(1000, 500)), 0u);
