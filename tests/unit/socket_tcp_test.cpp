@@ -32,6 +32,17 @@ class StreamFixture : public ::testing::Test {
     return c;
   }
   void round() { loop.run_once(Duration(0)); }
+  // A non-blocking socket connecting to kPeer:`port`; its SYN in *syn.
+  int connecting(uint16_t port, wire::tcp::Repr* syn) {
+    const int fd = api.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    auto to = sin(kPeer, port);
+    EXPECT_EQ(api.connect(fd, sa(to), sizeof to), -1);
+    EXPECT_EQ(errno, EINPROGRESS);
+    auto segs = sent();
+    EXPECT_EQ(segs.size(), 1u);
+    if (!segs.empty()) *syn = segs[0];
+    return fd;
+  }
   // The segments tundra sent since the last call.
   std::vector<wire::tcp::Repr> sent() {
     std::vector<wire::tcp::Repr> out;
@@ -127,14 +138,11 @@ TEST_F(StreamFixture, CallsThatSendAtOnceReachALinkThatHoldsUntilPoll) {
 
 // MSG_TRUNC on a stream, as Linux's tcp(7): the bytes are consumed, counted, and not copied.
 TEST_F(StreamFixture, RecvWithMsgTruncDropsTheBytesAndCountsThem) {
-  const int fd = api.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-  auto to = sin(kPeer, 80);
-  ASSERT_EQ(api.connect(fd, sa(to), sizeof to), -1);
-  auto syn = sent();
-  ASSERT_EQ(syn.size(), 1u);
-  inject(reply_to(syn[0], Flags(Flag::Syn) | Flags(Flag::Ack)));
+  wire::tcp::Repr syn{};
+  const int fd = connecting(80, &syn);
+  inject(reply_to(syn, Flags(Flag::Syn) | Flags(Flag::Ack)));
   round();
-  auto data = reply_to(syn[0], Flags(Flag::Ack) | Flags(Flag::Psh));
+  auto data = reply_to(syn, Flags(Flag::Ack) | Flags(Flag::Psh));
   data.seq = 7001;
   inject(data, bytes_of("0123456789"));
   round();
@@ -151,12 +159,9 @@ TEST_F(StreamFixture, RecvWithMsgTruncDropsTheBytesAndCountsThem) {
 }
 
 TEST_F(StreamFixture, RefusedConnectShowsInSoError) {
-  const int fd = api.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-  auto to = sin(kPeer, 81);
-  ASSERT_EQ(api.connect(fd, sa(to), sizeof to), -1);
-  auto syn = sent();
-  ASSERT_EQ(syn.size(), 1u);
-  inject(reply_to(syn[0], Flags(Flag::Rst) | Flags(Flag::Ack)));
+  wire::tcp::Repr syn{};
+  const int fd = connecting(81, &syn);
+  inject(reply_to(syn, Flags(Flag::Rst) | Flags(Flag::Ack)));
   round();
   pollfd p{fd, POLLOUT, 0};
   EXPECT_EQ(api.poll(&p, 1, 0), 1);

@@ -65,6 +65,10 @@ struct Recorder {
     std::lock_guard l(mu);
     failures.emplace_back(err, size);
   }
+  void close_gate() {
+    std::lock_guard l(mu);
+    gate_open = false;
+  }
   void open_gate() {
     {
       std::lock_guard l(mu);
@@ -107,6 +111,17 @@ class TxThreadTest : public testing::Test {
       ASSERT_TRUE(t.drain(5s));
     }
     ASSERT_GT(t.stats().handed_over, 0u) << "costly writes never handed over";
+  }
+
+  // Teaches the thread that writes are costly, then hands it `n` datagrams it stays stuck
+  // writing until rec_.open_gate().
+  void occupy(TxThread& t, uint32_t& seq, size_t n) {
+    teach_costly(t, seq);
+    rec_.close_gate();
+    auto taken = batch(seq, n);
+    seq += static_cast<uint32_t>(n);
+    t.send(taken);
+    ASSERT_TRUE(rec_.wait_blocked());
   }
 
   Recorder rec_;
@@ -259,14 +274,7 @@ TEST_F(TxThreadTest, FullQueueWaitsAMomentThenDropsWhatDoesNotFit) {
   c.busy_wait = 20ms;
   auto t = make(c);
   uint32_t seq = 0;
-  teach_costly(*t, seq);
-  {
-    std::lock_guard l(rec_.mu);
-    rec_.gate_open = false;
-  }
-  auto first = batch(seq++, 1);
-  t->send(first);
-  ASSERT_TRUE(rec_.wait_blocked());  // taken by the thread, stuck writing it
+  occupy(*t, seq, 1);
   auto six = batch(seq, 6);
   seq += 6;
   const auto start = std::chrono::steady_clock::now();
@@ -288,15 +296,7 @@ TEST_F(TxThreadTest, FullQueueWaitsAMomentThenDropsWhatDoesNotFit) {
 TEST_F(TxThreadTest, DestructionWritesWhatIsQueued) {
   auto t = make();
   uint32_t seq = 0;
-  teach_costly(*t, seq);
-  {
-    std::lock_guard l(rec_.mu);
-    rec_.gate_open = false;
-  }
-  auto taken = batch(seq, 10);
-  seq += 10;
-  t->send(taken);
-  ASSERT_TRUE(rec_.wait_blocked());  // the thread holds these ten
+  occupy(*t, seq, 10);  // the thread holds these ten
   auto waiting = batch(seq, 100);
   seq += 100;
   t->send(waiting);
@@ -317,14 +317,7 @@ TEST_F(TxThreadTest, DestructionGivesUpSoonOnADeviceThatStaysBusy) {
   c.busy_wait = 20ms;
   auto t = make(c);
   uint32_t seq = 0;
-  teach_costly(*t, seq);
-  {
-    std::lock_guard l(rec_.mu);
-    rec_.gate_open = false;
-  }
-  auto taken = batch(seq++, 1);
-  t->send(taken);
-  ASSERT_TRUE(rec_.wait_blocked());
+  occupy(*t, seq, 1);
   auto waiting = batch(seq, 100);
   seq += 100;
   t->send(waiting);
