@@ -327,13 +327,9 @@ void Tcp::after(ConnId id, Instant /*now*/) {
     ++counters_.established_resets;
   e->last_state = st;
   if (c.finished()) {
-    counters_.retransmits += c.stats().retransmits;
-    counters_.timeouts += c.stats().timeouts;
-    counters_.fast_retransmits += c.stats().fast_retransmits;
-    counters_.zero_window_probes += c.stats().zero_window_probes;
-    counters_.out_of_order_in += c.stats().out_of_order_in;
-    counters_.duplicates_in += c.stats().duplicates_in;
-    counters_.not_stored_in += c.stats().not_stored_in;
+    // Fold its stats into the layer's once: an entry the application still holds stays in
+    // conns_, and report() counts only those not folded yet.
+    if (!e->counted) fold_stats(*e);
     const bool owned_by_app = e->app_owned;
     if (e->listener && !e->queued) {
       remove(id);  // half-open, never reached the application
@@ -351,6 +347,18 @@ void Tcp::after(ConnId id, Instant /*now*/) {
     return;
   }
   reschedule(id, *e);
+}
+
+void Tcp::fold_stats(Entry& e) {
+  const ConnectionStats& s = e.conn.stats();
+  counters_.retransmits += s.retransmits;
+  counters_.timeouts += s.timeouts;
+  counters_.fast_retransmits += s.fast_retransmits;
+  counters_.zero_window_probes += s.zero_window_probes;
+  counters_.out_of_order_in += s.out_of_order_in;
+  counters_.duplicates_in += s.duplicates_in;
+  counters_.not_stored_in += s.not_stored_in;
+  e.counted = true;
 }
 
 void Tcp::reschedule(ConnId id, Entry& e) {
@@ -439,6 +447,7 @@ void Tcp::report(CounterReport& out) const {
            probes = c.zero_window_probes, ooo = c.out_of_order_in, dups = c.duplicates_in,
            not_stored = c.not_stored_in;
   for (const auto& [id, e] : conns_) {
+    if (e->counted) continue;
     const ConnectionStats& s = e->conn.stats();
     retransmits += s.retransmits;
     timeouts += s.timeouts;

@@ -124,6 +124,7 @@ class Tcp final : public SegmentSink {
     bool queued = false;                 // in the listener's accept queue
     std::optional<Instant> scheduled;    // its key in timers_
     State last_state = State::Closed;
+    bool counted = false;  // its stats are in counters_ (once, when it finished)
   };
   struct Listener {
     Endpoint local;
@@ -141,6 +142,7 @@ class Tcp final : public SegmentSink {
   void after(ConnId id, Instant now);  // bookkeeping after any event: states, timers, freeing
   void remove(ConnId id);
   void reschedule(ConnId id, Entry& e);
+  void fold_stats(Entry& e);  // a finished connection's stats into counters_, once
   void send_reset_for(const wire::ipv4::Repr& ip, const wire::tcp::Repr& seg, size_t payload_len,
                       Instant now);
   std::optional<uint16_t> ephemeral_port(wire::ipv4::Address remote, uint16_t remote_port);

@@ -60,6 +60,7 @@ void Connection::on_retransmit_timeout(Instant now, SegmentSink& out) {
       return;
     }
     send_syn(state_ == State::SynReceived, now, out);
+    ++stats_.retransmits;  // a SYN sent again is a segment retransmitted, as in netstat -s
     arm_retransmit(now);
     return;
   }

@@ -1,5 +1,6 @@
 // The TCP layer on a Stack: resets for segments to no connection (RFC 9293 3.10.7.1), LISTEN's
-// rules (3.10.7.2), one connection per 4-tuple, and the cap on TIME-WAIT entries.
+// rules (3.10.7.2), one connection per 4-tuple, the cap on TIME-WAIT entries, and the layer's
+// counters.
 #include <gtest/gtest.h>
 
 #include <cerrno>
@@ -128,6 +129,43 @@ TEST_F(TcpLayer, TimeWaitEntriesAreCapped) {
   stack.poll(clock.now());
   EXPECT_EQ(stack.tcp().connection_count(), 0u);
   EXPECT_EQ(stack.tcp().time_wait_count(), 0u);
+}
+
+TEST_F(TcpLayer, AFinishedConnectionTheApplicationHoldsIsCountedOnce) {
+  // The SYN goes unanswered until its timer fires (one timeout, one retransmission); then the
+  // peer resets the connection while the application still holds it. Its stats are folded into
+  // the layer's when it finishes, and it stays in the table until released: counted once.
+  auto id = stack.tcp().connect(tcp::Endpoint{kUs, 7000}, tcp::Endpoint{kPeer, 80}, clock.now());
+  ASSERT_TRUE(id.ok());
+  stack.poll(clock.now());
+  auto syn = link.take_sent();
+  ASSERT_EQ(syn.size(), 1u);
+  const uint32_t iss = wire::tcp::Repr::parse(std::span(syn[0]).subspan(20), kUs, kPeer)->seq;
+  clock.advance(std::chrono::seconds(2));
+  stack.poll(clock.now());
+  ASSERT_EQ(link.take_sent().size(), 1u);  // the SYN again
+  send(segment(tcp(80, 7000, 9000, iss + 1, Flags(Flag::Syn) | Flags(Flag::Ack))));
+  send(segment(tcp(80, 7000, 9001, 0, Flags(Flag::Rst))));
+  ASSERT_EQ(stack.tcp().connection_count(), 1u);  // held by the application
+  auto value = [&](const std::string& label) -> uint64_t {
+    CounterReport r;
+    stack.tcp().report(r);
+    for (const auto& g : r)
+      for (const auto& [l, v] : g.values)
+        if (l == label) return v;
+    ADD_FAILURE() << "no counter " << label;
+    return 0;
+  };
+  EXPECT_EQ(value("segments retransmitted"), 1u);
+  EXPECT_EQ(value("retransmission timeouts"), 1u);
+  // Later events on the finished connection do not fold it again.
+  stack.poll(clock.now());
+  EXPECT_EQ(value("segments retransmitted"), 1u);
+  stack.tcp().release(*id, false, clock.now());
+  stack.poll(clock.now());
+  EXPECT_EQ(stack.tcp().connection_count(), 0u);
+  EXPECT_EQ(value("segments retransmitted"), 1u);
+  EXPECT_EQ(value("retransmission timeouts"), 1u);
 }
 
 }  // namespace
