@@ -64,10 +64,24 @@ std::optional<std::time_t> finish(std::string_view s, size_t pos, std::tm& tm) {
 }  // namespace
 
 std::string format_http_date(std::time_t t) {
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  return fmt::format("{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT", kDays[tm.tm_wday], tm.tm_mday,
-                     kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  std::string s;
+  append_http_date(s, t);
+  return s;
+}
+
+void append_http_date(std::string& out, std::time_t t) {
+  // A server stamps every response with the current second's date: format each second once
+  // (per thread), not once per response.
+  thread_local std::time_t last = 0;
+  thread_local std::string text;
+  if (text.empty() || t != last) {
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    text = fmt::format("{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT", kDays[tm.tm_wday], tm.tm_mday,
+                       kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    last = t;
+  }
+  out += text;
 }
 
 std::optional<std::time_t> parse_http_date(std::string_view s, std::time_t now) {

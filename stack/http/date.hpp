@@ -11,6 +11,8 @@ namespace tundra::http {
 
 // "Sun, 06 Nov 1994 08:49:37 GMT" for a UTC time in seconds since the epoch.
 std::string format_http_date(std::time_t t);
+// The same, appended to `out` (formatted once per second and thread: a server's Date field).
+void append_http_date(std::string& out, std::time_t t);
 
 // RFC 9110 5.6.7: a recipient MUST accept IMF-fixdate, the obsolete RFC 850 form
 // ("Sunday, 06-Nov-94 08:49:37 GMT") and asctime ("Sun Nov  6 08:49:37 1994"). nullopt when the

@@ -14,6 +14,20 @@ TEST(HttpDate, FormatsImfFixdate) {
   EXPECT_EQ(format_http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
 }
 
+TEST(HttpDate, AppendsTheDateOfEachSecond) {
+  // The text of the last second is kept: asking again for it, and then for others, must still
+  // give each second's own date, after what the string held.
+  std::string s = "Date: ";
+  append_http_date(s, kRfcExample);
+  EXPECT_EQ(s, "Date: Sun, 06 Nov 1994 08:49:37 GMT");
+  for (std::time_t t : {kRfcExample, kRfcExample + 1, kRfcExample, std::time_t{0}, kNow}) {
+    std::string out = "x";
+    append_http_date(out, t);
+    EXPECT_EQ(out, "x" + format_http_date(t));
+    EXPECT_EQ(parse_http_date(out.substr(1), kNow), t);
+  }
+}
+
 TEST(HttpDate, ParsesTheThreeFormats) {
   EXPECT_EQ(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT", kNow), kRfcExample);
   EXPECT_EQ(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT", kNow), kRfcExample);
