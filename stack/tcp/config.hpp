@@ -29,6 +29,9 @@ struct TcpConfig {
   // mode: a peer whose Nagle holds a response's second write until the first is ACKed (or whose
   // congestion window is still small) then does not wait out our delayed ACK.
   unsigned quickack_segments = 16;
+  // In a read batch, the ACKs that loss recovery waits for (segments past a hole, gap fills)
+  // are held back for one ACK after the batch, but for at most this many segments (at least 1).
+  size_t sack_every = 32;
   Duration msl = std::chrono::seconds(30);  // TIME-WAIT lasts 2·MSL
   size_t max_time_wait = 4096;              // TIME-WAIT entries kept at most; the oldest go first
   Duration keepalive_idle = std::chrono::hours(2);  // RFC 1122 4.2.3.6: ≥ 2 h by default

@@ -286,6 +286,7 @@ class Connection {
   bool fin_received_ = false;    // the peer's FIN has been processed (rcv_nxt is past it)
   std::optional<Seq> peer_fin_;  // a FIN that arrived out of order, waiting for the data before it
   bool ack_now_ = false;         // an ACK is owed right away
+  size_t deferred_sacks_ = 0;    // ACKs held back in a read batch since the last ACK sent
   unsigned dup_acks_run_ = 0;    // duplicate ACKs since SND.UNA last moved (for the trace)
   size_t unacked_full_segments_ = 0;  // RFC 1122 4.2.3.2: ACK at least every second one
   bool coalescing_ = false;           // in a read batch: set_coalescing()

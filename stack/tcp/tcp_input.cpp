@@ -565,9 +565,13 @@ void Connection::ack_at_once_or_after_batch() {
   // the blocks say arrived (RFC 6675 5, IsLost), not ACKs: in a read batch, one ACK after it
   // carries the same news, its first block the latest segment's (RFC 2018 4). A receiver that
   // answered every segment of a batch behind a hole made its peer process hundreds of ACKs per
-  // round trip, and kept both ends so busy that the queue to us grew to milliseconds (Linux
-  // compresses its SACKs the same way, net.ipv4.tcp_comp_sack_nr).
-  if (coalescing_ && sack_enabled_)
+  // round trip, and kept both ends so busy that the queue to us grew to milliseconds.
+  // But not a whole batch behind one ACK: at most config_.sack_every segments, as Linux
+  // compresses at most net.ipv4.tcp_comp_sack_nr (44) SACKs into one. Under loss nearly
+  // every segment arrives behind a hole (with 1% loss, 94% of them at 4 Gbit/s), and one ACK a
+  // batch — a hundred segments — made the kernel take SACKed data for lost and resend it: 2.8%
+  // of what it sent where 1% was lost. An ACK every 32 brought that to 1.2%.
+  if (coalescing_ && sack_enabled_ && ++deferred_sacks_ < config_.sack_every)
     deferred_ack_ = true;
   else
     ack_now_ = true;

@@ -68,6 +68,7 @@ Repr Connection::header(Seq seq, Flags flags, Instant now) {
     deferred_ack_ = false;
     ack_deadline_.reset();
     unacked_full_segments_ = 0;
+    deferred_sacks_ = 0;
   }
   if (flags.syn()) {
     // RFC 7323 2.2: the window of a SYN is not scaled.

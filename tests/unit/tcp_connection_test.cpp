@@ -343,6 +343,31 @@ TEST_F(ConnFixture, WithSackAReadBatchBehindAHoleGetsOneAckWithTheBlocks) {
   EXPECT_EQ(r[0].h.ack, kIrs + 1 + 8 * 1460);
 }
 
+TEST_F(ConnFixture, ALongReadBatchBehindAHoleIsSackedEverySackEverySegments) {
+  // Under loss nearly every segment arrives behind a hole: a batch holds back the SACKs for at
+  // most TcpConfig::sack_every segments, then one goes (with the newest block first), and the
+  // rest wait for the batch's end again.
+  config.quickack_segments = 0;
+  config.sack_every = 4;
+  established_with_sack();
+  conn->set_coalescing(true);
+  std::vector<size_t> acked_after;      // which segments were answered at once
+  for (uint32_t i = 1; i <= 10; ++i) {  // segment 0 is missing
+    const auto r = input(seg(flags({Flag::Ack}), 1 + i * 1460, 1), pattern(1460));
+    if (r.empty()) continue;
+    ASSERT_EQ(r.size(), 1u);
+    EXPECT_EQ(r[0].h.ack, kIrs + 1);
+    ASSERT_FALSE(r[0].h.options.sack.empty());
+    EXPECT_EQ(r[0].h.options.sack[0].right, kIrs + 1 + (i + 1) * 1460);
+    acked_after.push_back(i);
+  }
+  EXPECT_EQ(acked_after, (std::vector<size_t>{4, 8}));
+  conn->set_coalescing(false);
+  const auto r = flush();  // segments 9 and 10
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].h.options.sack[0].right, kIrs + 1 + 11 * 1460);
+}
+
 TEST_F(ConnFixture, AReadBatchOverMoreRangesThanOneAckHoldsReportsThemAll) {
   // Four SACK blocks fit in an ACK (no timestamps here). A batch that lands in six separate
   // ranges gets an ACK for the two older ones first, then the one with the newest four, so the
