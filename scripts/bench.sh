@@ -164,6 +164,9 @@ flood() {
 }
 
 echo "tundra bench$([ "$quick" = 1 ] && echo ' --quick'): $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), binaries from $BIN"
+# The kernel's TCP is the other end of every transfer and the veth reference: its congestion
+# control (a machine's default; BBR ignores random loss where CUBIC backs off) shapes the figures.
+echo "kernel TCP in the namespaces: congestion control $(ip netns exec "$NS_E" sysctl -n net.ipv4.tcp_congestion_control 2>/dev/null || echo '?')"
 echo
 printf '%-40s %14s %14s %8s\n' "ICMP echo, ping -f, median of $runs" "tundra" "veth (kernel)" "ratio"
 MTU_WANT=1500
