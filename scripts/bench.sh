@@ -14,6 +14,9 @@
 #   ceiling); lwip-tun (lwIP, where liblwip-dev is installed); and two kernel namespaces on a veth
 #   pair (what a user has without tundra). Again with TUN offloads (--offload) where the programs
 #   have them, with 1% loss (tundra-echo --loss 0.01, both directions) and with --tcp-trace on.
+#   The systems of one table run side by side, each in its namespace, and are measured in turn,
+#   run after run (veth again beside the offload figures, plain tundra again beside the lossy and
+#   traced ones), so that drift in the machine's speed moves them alike.
 #   Beside each figure the server's CPU time per byte (utime+stime from /proc/PID/stat).
 # - HTTP requests per second (wrk, or ab where wrk is missing; 1 KiB file, keep-alive and a
 #   connection per request), tundra-httpd over TUN against nginx (one process) over the veth pair.
@@ -60,7 +63,8 @@ ID="$$"
 NS_E="tb-echo-$ID"; NS_C="tb-ceil-$ID"; NS_L="tb-lwip-$ID"; NS_H="tb-httpd-$ID"
 NS_A="tb-a-$ID"; NS_B="tb-b-$ID"; VETH="vb$ID"
 ALL_NS=("$NS_E" "$NS_C" "$NS_L" "$NS_H" "$NS_A" "$NS_B")
-CUR_PID=""; SRV_PID=""; NGINX_PID=""; HOLD_PID=""
+CUR_PID=""; NGINX_PID=""; HOLD_PID=""
+declare -A PIDS=()  # the bulk transfers' servers by system (measure_set)
 TMP=$(mktemp -d)
 T_START=$(date +%s)
 
@@ -76,7 +80,7 @@ stop_pid() {
 }
 cleanup() {
   exec 9>&- 2>/dev/null
-  for p in "$HOLD_PID" "$CUR_PID" "$SRV_PID" "$NGINX_PID"; do stop_pid "$p"; done
+  for p in "$HOLD_PID" "$CUR_PID" "$NGINX_PID" "${PIDS[@]}"; do stop_pid "$p"; done
   rm -rf "$TMP"
   for ns in "${ALL_NS[@]}"; do ip netns del "$ns" 2>/dev/null; done
 }
@@ -272,62 +276,87 @@ transfer() {
     echo "$g n/a $b"
   fi
 }
-# Runs $runs transfers each way against the server $4 (PID) in namespace $2 at $3; stores the
-# medians under "system $1, MTU $MTU_WANT".
-measure() {
-  local sys=$1 ns=$2 addr=$3 pid=$4 dir g c b
-  for dir in "${DIRS[@]}"; do
-    local gs=() cs=() bs=0
-    for r in $(seq "$runs"); do
-      progress "$sys MTU $MTU_WANT $dir run $r/$runs"
-      read -r g c b < <(transfer "$ns" "$addr" "$dir" "$pid")
-      if [ "$g" = 0 ]; then
-        fail "$sys MTU $MTU_WANT $dir: transfer failed ($(tail -n 1 "$TMP/client.err" 2>/dev/null))"
-      fi
-      gs+=("$g"); cs+=("$c"); bs=$((bs + b))
-    done
-    GBPS["$sys,$MTU_WANT,$dir"]=$(printf '%s\n' "${gs[@]}" | median)
-    NSB["$sys,$MTU_WANT,$dir"]=$(printf '%s\n' "${cs[@]}" | median)
-    BYTES["$sys,$MTU_WANT,$dir"]=$bs
-  done
-}
-# Starts TUN program (system $1, namespace $2; the rest its command line) at MTU_WANT, measures
-# it and stops it.
-measure_tun() {
+# The systems compared in one table are measured interleaved: each run moves every one of them
+# once, in turn, so a machine that speeds up or slows down over a bench's minutes (a shared one
+# does, by a fifth and more) moves them alike, and their ratios hold. SET lists the running
+# ones ("SYSTEM NAMESPACE ADDRESS"), PIDS their servers.
+SET=()
+# Starts TUN program (system $1, namespace $2; the rest its command line) at MTU_WANT and adds
+# it to SET.
+start_sys() {
   local sys=$1 ns=$2
   shift 2
   if start_tun "$ns" "$TMP/$sys-$MTU_WANT.log" "$@" --tun tun0 --mtu "$MTU_WANT"; then
-    measure "$sys" "$ns" 10.0.0.2 "$CUR_PID"
-    stop_cur
+    PIDS[$sys]=$CUR_PID; CUR_PID=""
+    SET+=("$sys $ns 10.0.0.2")
   fi
 }
-has_offload() { [ -n "$1" ] && "$1" --help 2>&1 | grep -q -- --offload; }
-
-for MTU_WANT in 1500 9000; do
-  [ -n "$ECHO" ] && measure_tun tundra "$NS_E" "$ECHO"
-  [ -n "$CEILING" ] && measure_tun ceiling "$NS_C" "$CEILING"
-  [ -n "$LWIP" ] && measure_tun lwip "$NS_L" "$LWIP"
+# Starts the veth reference's servers (key $1) at MTU_WANT and adds them to SET.
+start_veth() {
   set_veth_mtu "$MTU_WANT"
   ip netns exec "$NS_B" "$PY" "$TMP/server.py" 10.9.0.2 >"$TMP/server.log" 2>&1 &
-  SRV_PID=$!
+  PIDS[$1]=$!
   for _ in $(seq 100); do
     [ "$(ip netns exec "$NS_B" ss -Hltn | grep -cE ':(9|19) ')" = 2 ] && break; sleep 0.05
   done
   if [ "$(ip netns exec "$NS_B" ss -Hltn | grep -cE ':(9|19) ')" = 2 ]; then
-    measure veth "$NS_A" 10.9.0.2 "$SRV_PID"
+    SET+=("$1 $NS_A 10.9.0.2")
   else
     fail "the veth servers did not start: $(tail -n 2 "$TMP/server.log" | tr '\n' ' ')"
+    stop_pid "${PIDS[$1]}"; unset "PIDS[$1]"
   fi
-  stop_pid "$SRV_PID"; SRV_PID=""
-  has_offload "$ECHO" && measure_tun tundra-off "$NS_E" "$ECHO" --offload
-  has_offload "$CEILING" && measure_tun ceiling-off "$NS_C" "$CEILING" --offload
+}
+# Measures every system in SET, $runs times each way, interleaved; stores the medians under
+# "system, MTU $MTU_WANT"; then stops them all and empties SET.
+measure_set() {
+  local dir r entry sys ns addr g c b
+  for dir in "${DIRS[@]}"; do
+    local -A gs=() cs=() bs=()
+    for r in $(seq "$runs"); do
+      for entry in "${SET[@]}"; do
+        read -r sys ns addr <<<"$entry"
+        progress "MTU $MTU_WANT $dir run $r/$runs: $sys"
+        read -r g c b < <(transfer "$ns" "$addr" "$dir" "${PIDS[$sys]}")
+        if [ "$g" = 0 ]; then
+          fail "$sys MTU $MTU_WANT $dir: transfer failed ($(tail -n 1 "$TMP/client.err" 2>/dev/null))"
+        fi
+        gs[$sys]+="$g "; cs[$sys]+="$c "; bs[$sys]=$(( ${bs[$sys]:-0} + b ))
+      done
+    done
+    for entry in "${SET[@]}"; do
+      read -r sys _ <<<"$entry"
+      GBPS["$sys,$MTU_WANT,$dir"]=$(printf '%s\n' ${gs[$sys]} | median)
+      NSB["$sys,$MTU_WANT,$dir"]=$(printf '%s\n' ${cs[$sys]} | median)
+      BYTES["$sys,$MTU_WANT,$dir"]=${bs[$sys]}
+    done
+  done
+  for sys in "${!PIDS[@]}"; do stop_pid "${PIDS[$sys]}"; done
+  PIDS=(); SET=()
+}
+has_offload() { [ -n "$1" ] && "$1" --help 2>&1 | grep -q -- --offload; }
+
+for MTU_WANT in 1500 9000; do
+  # tundra against the TUN ceiling, lwIP and veth.
+  [ -n "$ECHO" ] && start_sys tundra "$NS_E" "$ECHO"
+  [ -n "$CEILING" ] && start_sys ceiling "$NS_C" "$CEILING"
+  [ -n "$LWIP" ] && start_sys lwip "$NS_L" "$LWIP"
+  start_veth veth
+  measure_set
+  # With TUN offloads, against the ceiling with offloads and veth, measured again beside them.
+  has_offload "$ECHO" && start_sys tundra-off "$NS_E" "$ECHO" --offload
+  has_offload "$CEILING" && start_sys ceiling-off "$NS_C" "$CEILING" --offload
+  start_veth veth-off
+  measure_set
 done
 set_veth_mtu 1500
 MTU_WANT=1500
-[ -n "$ECHO" ] && measure_tun tundra-loss "$NS_E" "$ECHO" --loss 0.01 --fault-direction both
-if [ -n "$ECHO" ] && start_tun "$NS_E" "$TMP/traced.log" "$ECHO" --tun tun0 --mtu 1500 --tcp-trace "$TMP/trace.csv"; then
-  measure tundra-traced "$NS_E" 10.0.0.2 "$CUR_PID"
-  stop_cur
+# Under 1% loss and with --tcp-trace, each beside a plain tundra measured again with them (in
+# the ceiling's namespace, free by now).
+if [ -n "$ECHO" ]; then
+  start_sys tundra-loss "$NS_E" "$ECHO" --loss 0.01 --fault-direction both
+  start_sys tundra-traced "$NS_L" "$ECHO" --tcp-trace "$TMP/trace.csv"
+  start_sys tundra-ref "$NS_C" "$ECHO"
+  measure_set
 fi
 progress ""
 
@@ -359,7 +388,7 @@ echo
 printf '%-40s %9s %9s %9s %8s %8s\n' "TCP bulk with TUN offloads (Gbit/s)" "tundra" "ceiling" "veth" "t/ceil" "t/veth"
 for mtu in 1500 9000; do
   for dir in "${DIRS[@]}"; do
-    t=$(v "tundra-off,$mtu,$dir"); ce=$(v "ceiling-off,$mtu,$dir"); ve=$(v "veth,$mtu,$dir")
+    t=$(v "tundra-off,$mtu,$dir"); ce=$(v "ceiling-off,$mtu,$dir"); ve=$(v "veth-off,$mtu,$dir")
     printf '%-40s %9s %9s %9s %8s %8s\n' "  MTU $mtu, ${DIR_LABEL[$dir]}" "$t" "$ce" "$ve" \
       "$(ratio "$t" "$ce")" "$(ratio "$t" "$ve")"
   done
@@ -367,7 +396,7 @@ done
 printf '%-40s\n' "  CPU of the server, ns/B, MTU 1500"
 for dir in "${DIRS[@]}"; do
   printf '%-40s %9s %9s %9s\n' "  ${DIR_LABEL[$dir]}" "$(c "tundra-off,1500,$dir")" \
-    "$(c "ceiling-off,1500,$dir")" "$(c "veth,1500,$dir")"
+    "$(c "ceiling-off,1500,$dir")" "$(c "veth-off,1500,$dir")"
 done
 has_offload "$ECHO" || echo "  tundra: n/a (tundra-echo has no --offload)"
 [ -n "$CEILING" ] && ! has_offload "$CEILING" && echo "  ceiling: n/a (tundra-ceiling has no --offload)"
@@ -375,11 +404,11 @@ has_offload "$ECHO" || echo "  tundra: n/a (tundra-echo has no --offload)"
 echo
 printf '%-40s %9s %9s %8s\n' "TCP bulk, tundra, MTU 1500 (Gbit/s)" "variant" "plain" "ratio"
 for dir in "${DIRS[@]}"; do
-  t=$(v "tundra-loss,1500,$dir"); p=$(v "tundra,1500,$dir")
+  t=$(v "tundra-loss,1500,$dir"); p=$(v "tundra-ref,1500,$dir")
   printf '%-40s %9s %9s %8s\n' "  1% loss, ${DIR_LABEL[$dir]}" "$t" "$p" "$(ratio "$t" "$p")"
 done
 for dir in "${DIRS[@]}"; do
-  t=$(v "tundra-traced,1500,$dir"); p=$(v "tundra,1500,$dir")
+  t=$(v "tundra-traced,1500,$dir"); p=$(v "tundra-ref,1500,$dir")
   printf '%-40s %9s %9s %8s\n' "  --tcp-trace, ${DIR_LABEL[$dir]}" "$t" "$p" "$(ratio "$t" "$p")"
 done
 if [ -f "$TMP/trace.csv" ]; then
@@ -626,7 +655,7 @@ target "MTU 1500, ${DIR_SHORT[tx]}: tundra / ceiling" \
 for mtu in 1500 9000; do
   for dir in "${DIRS[@]}"; do
     target "offloads, MTU $mtu, ${DIR_SHORT[$dir]}: tundra / veth" \
-      "$(ratio "$(v "tundra-off,$mtu,$dir")" "$(v "veth,$mtu,$dir")")" ">=" 1.00
+      "$(ratio "$(v "tundra-off,$mtu,$dir")" "$(v "veth-off,$mtu,$dir")")" ">=" 1.00
   done
 done
 target "HTTP keep-alive: tundra-httpd / nginx" "$(ratio "${HTTP[tundra,keepalive]:-}" "${HTTP[nginx,keepalive]:-}")" ">=" 0.80
@@ -635,7 +664,7 @@ target "RSS per idle connection, KiB" "${MEM[tundra,per]}" "<=" 4
 target "idle connections held" "${MEM[tundra,held]:-0}" ">=" "$idle_conns"
 for dir in "${DIRS[@]}"; do
   target "1% loss, MTU 1500, ${DIR_SHORT[$dir]}: lossy / loss-free" \
-    "$(ratio "$(v "tundra-loss,1500,$dir")" "$(v "tundra,1500,$dir")")" ">=" 0.50
+    "$(ratio "$(v "tundra-loss,1500,$dir")" "$(v "tundra-ref,1500,$dir")")" ">=" 0.50
 done
 for dir in "${DIRS[@]}"; do
   printf '  %-50s %9s ns/B (ceiling %s, lwIP %s)\n' "CPU per byte, MTU 1500, ${DIR_SHORT[$dir]}: tundra" \
