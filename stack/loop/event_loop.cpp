@@ -6,10 +6,12 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace tundra {
 
@@ -63,10 +65,9 @@ void EventLoop::round(Lock& lock, std::optional<Duration> max_wait, bool stop_on
   const std::optional<Instant> deadline = stack_.poll_at();
   const int link_fd = stack_.link().fd();
   const bool want_out = stack_.link().wants_writable();
-  if (r.socket_activity) {
-    cond_.notify_all();
-    if (stop_on_activity) return;
-  }
+  // Followers whose sockets this round made ready go off to use them; the others sleep on.
+  woken_ready_ = followers_.empty() ? 0 : wake_followers(true, r.socket_activity);
+  if (r.socket_activity && stop_on_activity) return;
   // The loop's thread does not sleep while an application thread waits to take over.
   if (loop_driving_ && handoff_wanted_) return;
   // From here until the round ends, work handed over needs a wake-up; set under the lock, so no
@@ -100,7 +101,7 @@ void EventLoop::run_once(std::optional<Duration> max_wait) {
   driving_ = false;
 }
 
-bool EventLoop::wait(Lock& lock, std::optional<SteadyTime> deadline) {
+bool EventLoop::wait_impl(Lock& lock, std::optional<SteadyTime> deadline, ReadyRef ready) {
   using std::chrono::steady_clock;
   if (threaded_ && !driving_ && !stopping_.load()) {
     std::optional<Duration> max_wait;
@@ -122,23 +123,63 @@ bool EventLoop::wait(Lock& lock, std::optional<SteadyTime> deadline) {
       long_standby_ = false;
       standby_.notify_one();
     }
-    if (waiters_ > 0) cond_.notify_all();  // one of them drives next, if it still waits
-    return !deadline || ended < *deadline;
-  }
-  if (threaded_ && loop_driving_) {
+    const bool in_time = !deadline || ended < *deadline;
+    const size_t woken = std::exchange(woken_ready_, 0);
+    const bool done = !in_time || !ready || ready() || stopping_.load();
+    // Our wait ends, or goes on driving when nobody else has work. No follower is woken to
+    // take over: we are most likely back in a moment (a thread that has read its data waits
+    // again), and waking one every time cost a wake-up per round; if we are not back within
+    // kHandover, the loop's thread stands in (run_thread).
+    if (woken == 0 || done) return in_time;
+    // The round made other threads' sockets ready, not ours: they drive from now on (the first
+    // of them to wait again), and we follow, instead of waking them for every round we drive.
+  } else if (threaded_ && loop_driving_) {
     // The loop's thread is in a round: ask it to hand over, and wait for the end of its round.
     handoff_wanted_ = true;
     ++stats_.handoffs;
     wake_locked();
   }
-  ++waiters_;
+  if (stopping_.load()) return true;  // stop() woke the followers already: look again
+  Follower me;
+  me.ready = ready;
+  followers_.push_back(&me);
+  // With followers the loop's thread stands by for kHandover only: if it sleeps for longer, it
+  // looks again.
+  if (standby_until_ && *standby_until_ > steady_clock::now() + kHandover) standby_.notify_one();
   bool in_time = true;
-  if (deadline)
-    in_time = cond_.wait_until(lock, *deadline) == std::cv_status::no_timeout;
-  else
-    cond_.wait(lock);
-  --waiters_;
+  while (!me.woken) {
+    if (!deadline) {
+      me.cv.wait(lock);
+    } else if (me.cv.wait_until(lock, *deadline) == std::cv_status::timeout) {
+      in_time = me.woken;
+      break;
+    }
+  }
+  followers_.erase(std::find(followers_.begin(), followers_.end(), &me));
   return in_time;
+}
+
+size_t EventLoop::wake_followers(bool only_ready, bool activity) {
+  size_t n = 0;
+  for (Follower* f : followers_) {
+    if (f->woken) continue;
+    if (only_ready && !(f->ready ? f->ready() : activity)) continue;
+    f->woken = true;
+    f->cv.notify_one();
+    ++n;
+  }
+  stats_.followers_woken += n;
+  return n;
+}
+
+void EventLoop::wake_one_follower() {
+  for (Follower* f : followers_) {
+    if (f->woken) continue;
+    f->woken = true;
+    f->cv.notify_one();
+    ++stats_.followers_woken;
+    return;
+  }
 }
 
 void EventLoop::run_thread() {
@@ -157,11 +198,18 @@ void EventLoop::run_thread() {
       standby_.wait(lock);
       continue;
     }
-    const bool recent = last_app_round_ && now - *last_app_round_ < standby_time_;
+    // While application threads follow, the driver's wait may end with none of them woken (it
+    // comes back in a moment, most likely): if it does not, we take over after kHandover.
+    const auto standby = followers_.empty() ? standby_time_
+                                            : std::min<std::chrono::steady_clock::duration>(
+                                                  standby_time_, kHandover);
+    const bool recent = last_app_round_ && now - *last_app_round_ < standby;
     if (driving_ || recent) {
       seen_round = app_rounds_;
-      const auto until = (driving_ ? now : *last_app_round_) + standby_time_;
+      const auto until = (driving_ ? now : *last_app_round_) + standby;
+      standby_until_ = until;
       standby_.wait_until(lock, until);
+      standby_until_.reset();
       continue;
     }
     driving_ = loop_driving_ = true;
@@ -172,7 +220,7 @@ void EventLoop::run_thread() {
       // Hand over: the waiting thread drives next; stand by as if it had just ended a round.
       handoff_wanted_ = false;
       last_app_round_ = steady_clock::now();
-      cond_.notify_all();
+      if (woken_ready_ == 0) wake_one_follower();
     }
   }
 }
@@ -182,6 +230,7 @@ CounterGroup EventLoop::report() const {
   g.add("rounds on the loop's thread", stats_.loop_rounds);
   g.add("rounds on application threads", stats_.app_rounds);
   g.add("hand-overs from the loop's thread", stats_.handoffs);
+  g.add("followers woken", stats_.followers_woken);
   return g;
 }
 
@@ -205,11 +254,12 @@ void EventLoop::stop() {
   {
     // Under the lock, so that no thread falls asleep between its look at stopping_ and its wait.
     std::lock_guard lock(mutex_);
+    wake_followers(false);
   }
   standby_.notify_all();
-  cond_.notify_all();
   if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
-  cond_.notify_all();
+  std::lock_guard lock(mutex_);
+  wake_followers(false);
 }
 
 }  // namespace tundra

@@ -7,10 +7,15 @@
 // its own, but an application thread that has to wait for a socket drives the rounds itself
 // while it waits, as a leader among followers: the datagram that makes its socket ready is read,
 // processed and handed over on the thread that wants it, with no wake-up of another thread in
-// between (the hand-over cost most of an HTTP request's time). Other waiting threads sleep on
-// the condition, and one of them takes over when the driver's wait ends. The loop's own thread
-// stands by while application threads drive, and takes over when none has driven for a while
-// (kStandby), so timers run and input is read while the application is busy elsewhere.
+// between (the hand-over cost most of an HTTP request's time). Other waiting threads follow,
+// each asleep on a condition of its own: after every round the driver wakes just the followers
+// whose sockets are now ready (it asks their readiness, as the caller's own loop would), and if
+// its own is not, it follows from then on and leaves the rounds to them — the thread that has
+// work drives, and threads waiting for nothing sleep through it (in tundra-echo, two UDP
+// threads woken by every round of a TCP transfer had cost a tenth of its CPU time). The loop's
+// own thread stands by while application threads drive, and takes over when none has driven for
+// a while (kStandby; kHandover while threads follow, which nobody wakes when a driver's wait
+// ends), so timers run and input is read while the application is busy elsewhere.
 #pragma once
 
 #include <atomic>
@@ -19,6 +24,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <vector>
 
 #include "stack/base/counters.hpp"
 #include "stack/base/time.hpp"
@@ -47,15 +53,29 @@ class EventLoop {
   // over the lock (1 ms: 37,000 rounds in 4 s on the loop's thread, and 31k requests/s against
   // 47k); short against TCP's timers (delayed ACK 40 ms, RTO at least 200 ms).
   static constexpr std::chrono::microseconds kStandby{10000};
+  // How long the loop's thread stands by while application threads follow: a driver's wait may
+  // end with none of them woken (it is back in a moment, most likely, and waking one every time
+  // cost a wake-up per round), and if it is not back, input must not wait kStandby.
+  static constexpr std::chrono::microseconds kHandover{1000};
 
   // Runs one round on the calling thread: poll the stack, then wait at most `max_wait` (or until
   // the next deadline or a wake-up) for something to do. Returns after the wait. For a loop
   // without a thread (tests drive it by hand); with one, rounds are the loop's business.
   void run_once(std::optional<Duration> max_wait = std::nullopt);
   // For a facade call that holds `lock` (on mutex()) and must wait until its socket is ready:
-  // lets the stack move — by driving a round when no other thread drives, or else sleeping on
-  // cond() — and returns, for the caller to look again. False once `deadline` has passed.
-  bool wait(Lock& lock, std::optional<SteadyTime> deadline);
+  // lets the stack move — by driving a round when no other thread drives, or else following
+  // until a round makes it `ready` (called under the lock, by whichever thread drove) or it is
+  // asked to drive — and returns, for the caller to look again. False once `deadline` has
+  // passed. Without `ready`, a follower wakes after every round that moved socket data.
+  template <class Ready>
+  bool wait(Lock& lock, std::optional<SteadyTime> deadline, const Ready& ready) {
+    return wait_impl(lock, deadline, ReadyRef{&ready, [](const void* f) {
+                                                return (*static_cast<const Ready*>(f))();
+                                              }});
+  }
+  bool wait(Lock& lock, std::optional<SteadyTime> deadline) {
+    return wait_impl(lock, deadline, ReadyRef{});
+  }
   // Runs rounds until stop() is called.
   void run();
   // Runs the loop on a thread of its own until stop().
@@ -79,14 +99,12 @@ class EventLoop {
   // Wakes every thread waiting in wait(), the driver's sleep included, to look again (a socket
   // was closed or shut down under them). Call holding mutex().
   void notify_waiters() {
-    cond_.notify_all();
+    wake_followers(false);
     wake_locked();
   }
 
-  // The lock that guards the stack and the condition socket waiters sleep on; notified after
-  // every round that moved socket data.
+  // The lock that guards the stack; the facade holds it in every call.
   std::mutex& mutex() { return mutex_; }
-  std::condition_variable& cond() { return cond_; }
   Stack& stack() { return stack_; }
   Clock& clock() { return clock_; }
   bool running() const { return !stopping_.load(); }
@@ -95,13 +113,32 @@ class EventLoop {
   // Who drove how many rounds ("loop" counters). Call holding mutex().
   CounterGroup report() const;
   // Application threads asleep in wait() now, following the driver. Call holding mutex().
-  int followers() const { return waiters_; }
+  int followers() const { return static_cast<int>(followers_.size()); }
 
  private:
+  // A caller's readiness condition, without copying it (it lives in the caller's frame).
+  struct ReadyRef {
+    const void* f = nullptr;
+    bool (*call)(const void*) = nullptr;
+    explicit operator bool() const { return call != nullptr; }
+    bool operator()() const { return call(f); }
+  };
+  // An application thread asleep in wait(), following the driver.
+  struct Follower {
+    std::condition_variable cv;
+    ReadyRef ready;
+    bool woken = false;
+  };
+  bool wait_impl(Lock& lock, std::optional<SteadyTime> deadline, ReadyRef ready);
+  // Wakes the followers that are ready now (`only_ready`; without a condition: on socket
+  // activity), or all of them; returns how many it woke. Under mutex_.
+  size_t wake_followers(bool only_ready, bool activity = true);
+  // Wakes the follower that has waited longest, to drive next (if there is one). Under mutex_.
+  void wake_one_follower();
+
   Clock& clock_;
   Stack& stack_;
   std::mutex mutex_;
-  std::condition_variable cond_;
   int wake_fd_ = -1;
   bool asleep_ = false;  // under mutex_: the loop has looked at the stack and will sleep
   std::atomic<bool> stopping_{false};
@@ -118,14 +155,16 @@ class EventLoop {
   bool driving_ = false;         // some thread is in a round
   bool loop_driving_ = false;    // ... and it is the loop's own thread
   bool handoff_wanted_ = false;  // an application thread waits to drive: the loop's thread yields
-  int waiters_ = 0;              // application threads sleeping on cond_
+  std::vector<Follower*> followers_;  // oldest first
+  size_t woken_ready_ = 0;            // followers the last round woke because they were ready
   std::optional<SteadyTime> last_app_round_;  // when an application thread last ended a round
   std::chrono::steady_clock::duration standby_time_ = kStandby;
-  uint64_t app_rounds_ = 0;          // counts application rounds' starts and ends
-  bool long_standby_ = false;        // the loop's thread sleeps until an application round ends
-  std::condition_variable standby_;  // the loop's thread, standing by
+  uint64_t app_rounds_ = 0;    // counts application rounds' starts and ends
+  bool long_standby_ = false;  // the loop's thread sleeps until an application round ends
+  std::optional<SteadyTime> standby_until_;  // ... or until then
+  std::condition_variable standby_;          // the loop's thread, standing by
   struct {
-    uint64_t loop_rounds = 0, app_rounds = 0, handoffs = 0;
+    uint64_t loop_rounds = 0, app_rounds = 0, handoffs = 0, followers_woken = 0;
   } stats_;
 };
 

@@ -54,7 +54,16 @@ int SocketApi::poll(pollfd* fds, nfds_t nfds, int timeout_ms) {
     }
     if (ready > 0 || timeout_ms == 0) return ready;
     if (!loop_.running()) return fail(EBADF);
-    if (!loop_.wait(lock, timeout_ms < 0 ? std::nullopt : std::optional(deadline)))
+    // Woken when any of them is ready (the same look as above, without filling in revents).
+    const auto any_ready = [&] {
+      for (nfds_t i = 0; i < nfds; ++i) {
+        if (fds[i].fd < 0) continue;
+        const Descriptor* d = find(fds[i].fd);
+        if (!d || revents(*d, fds[i].events) != 0) return true;
+      }
+      return false;
+    };
+    if (!loop_.wait(lock, timeout_ms < 0 ? std::nullopt : std::optional(deadline), any_ready))
       timeout_ms = 0;  // one last look, then report none
   }
 }

@@ -54,7 +54,7 @@ size_t SocketApi::finish_closing(Duration limit) {
   if (!loop_.started()) return closing();
   const auto deadline = std::chrono::steady_clock::now() + limit;
   size_t n = closing();
-  while (n > 0 && loop_.running() && loop_.wait(lock, deadline))
+  while (n > 0 && loop_.running() && loop_.wait(lock, deadline, [&] { return closing() != n; }))
     n = closing();
   return n;
 }
@@ -419,7 +419,7 @@ int SocketApi::close(int fd) {
           return !c || c->send_queued() == 0 || c->state() == tcp::State::Closed;
         };
         while (!done() && loop_.running())
-          if (!loop_.wait(lock, deadline)) break;
+          if (!loop_.wait(lock, deadline, done)) break;
       }
       break;
     }

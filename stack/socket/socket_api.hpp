@@ -119,7 +119,10 @@ inline int SocketApi::wait(Lock& lock, int fd, std::optional<Duration> timeout, 
     if (!find(fd)) return EBADF;
     if (ready()) return 0;
     if (!loop_.running()) return EBADF;
-    if (!loop_.wait(lock, deadline) && !ready()) return find(fd) ? EAGAIN : EBADF;
+    // The loop may ask on another thread, under the lock, whether to wake us: a closed
+    // descriptor wakes us too (we return EBADF).
+    if (!loop_.wait(lock, deadline, [&] { return !find(fd) || ready(); }) && !ready())
+      return find(fd) ? EAGAIN : EBADF;
   }
 }
 

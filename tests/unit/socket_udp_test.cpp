@@ -220,7 +220,7 @@ TEST_F(SocketFixture, BlockingRecvIsWokenByTheLoop) {
 }
 
 // Who drives the loop's rounds (EventLoop): a thread waiting for its socket, the loop's own thread
-// when nobody has waited for a while, and a follower when the driver's wait ends.
+// when nobody has waited for a while, and the thread a round gave work to.
 class DrivingFixture : public SocketFixture {
  protected:
   uint64_t counter(std::string_view label) {
@@ -300,8 +300,8 @@ TEST_F(DrivingFixture, TheLoopsThreadTakesOverWhenNobodyWaits) {
   EXPECT_GT(loop_rounds(), before);
 }
 
-TEST_F(DrivingFixture, AFollowerDrivesWhenTheDriversWaitEnds) {
-  loop.set_standby(std::chrono::hours(1));  // only application threads drive
+TEST_F(DrivingFixture, RoundsGoOnWhenTheDriversWaitEnds) {
+  loop.set_standby(std::chrono::hours(1));  // no application thread is waiting long
   const int a = timed_socket(7), b = timed_socket(8);
   loop.start();
   char buf_a[16], buf_b[16];
@@ -317,12 +317,49 @@ TEST_F(DrivingFixture, AFollowerDrivesWhenTheDriversWaitEnds) {
   loop.wake();
   reader_b.join();
   ASSERT_EQ(got_b, 5);
-  // b's wait is over; a must take the rounds over, or its datagram is never read.
+  // b's wait is over, and nobody woke a (its socket was not ready): the rounds must go on all
+  // the same — the loop's thread stands in after kHandover while a thread follows, however long
+  // its standby — or a's datagram is never read.
   inject_udp(1, 7, bytes_of("for a"));
   loop.wake();
   reader_a.join();
   ASSERT_EQ(got_a, 5);
   EXPECT_EQ(std::string(buf_a, 5), "for a");
+}
+
+TEST_F(DrivingFixture, AFollowerSleepsThroughRoundsForOthersAndTheThreadWithWorkDrives) {
+  // a drives first, waiting for a datagram that does not come; b follows, reading five
+  // datagrams one after another. The first wakes b, and a, whose socket is still not ready,
+  // follows from then on: b drives its own rounds, and nobody is woken for the other four.
+  loop.set_standby(std::chrono::hours(1));
+  BlockedReader idle;
+  ASSERT_NO_FATAL_FAILURE(start_with_reader(7, idle));
+  const int b = timed_socket(8);
+  std::atomic<int> got{0};
+  std::thread reader_b([&] {
+    char buf[16];
+    for (int i = 0; i < 5; ++i)
+      if (api.recv(b, buf, sizeof buf, 0) == 4) ++got;
+  });
+  ASSERT_TRUE(eventually([&] {
+    std::lock_guard lock(loop.mutex());
+    return loop.followers() == 1;
+  }));  // b follows
+  const uint64_t woken_before = counter("followers woken");
+  for (int i = 0; i < 5; ++i) {
+    inject_udp(1, 8, bytes_of("to b"));
+    loop.wake();
+    ASSERT_TRUE(eventually([&] { return got.load() == i + 1; }));
+  }
+  reader_b.join();
+  // One; two if b, descheduled between two reads, left the rounds to the loop's thread for a
+  // moment (kHandover) and so was woken by it once more. Not one a datagram.
+  EXPECT_LE(counter("followers woken") - woken_before, 2u);
+  // b is gone; a still waits, and its datagram is still read.
+  inject_udp(1, 7, bytes_of("idle"));
+  loop.wake();
+  idle.thread.join();
+  EXPECT_EQ(idle.got, 4);
 }
 
 TEST_F(DrivingFixture, StopEndsADriversWait) {
