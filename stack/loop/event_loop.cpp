@@ -66,7 +66,7 @@ void EventLoop::round(Lock& lock, std::optional<Duration> max_wait, bool stop_on
   const int link_fd = stack_.link().fd();
   const bool want_out = stack_.link().wants_writable();
   // Followers whose sockets this round made ready go off to use them; the others sleep on.
-  woken_ready_ = followers_.empty() ? 0 : wake_followers(true, r.socket_activity);
+  woken_ready_ = followers_.empty() ? 0 : wake_followers(true);
   if (r.socket_activity && stop_on_activity) return;
   // The loop's thread does not sleep while an application thread waits to take over.
   if (loop_driving_ && handoff_wanted_) return;
@@ -125,7 +125,7 @@ bool EventLoop::wait_impl(Lock& lock, std::optional<SteadyTime> deadline, ReadyR
     }
     const bool in_time = !deadline || ended < *deadline;
     const size_t woken = std::exchange(woken_ready_, 0);
-    const bool done = !in_time || !ready || ready() || stopping_.load();
+    const bool done = !in_time || ready() || stopping_.load();
     // Our wait ends, or goes on driving when nobody else has work. No follower is woken to
     // take over: we are most likely back in a moment (a thread that has read its data waits
     // again), and waking one every time cost a wake-up per round; if we are not back within
@@ -140,8 +140,7 @@ bool EventLoop::wait_impl(Lock& lock, std::optional<SteadyTime> deadline, ReadyR
     wake_locked();
   }
   if (stopping_.load()) return true;  // stop() woke the followers already: look again
-  Follower me;
-  me.ready = ready;
+  Follower me(ready);
   followers_.push_back(&me);
   // With followers the loop's thread stands by for kHandover only: if it sleeps for longer, it
   // looks again.
@@ -159,11 +158,11 @@ bool EventLoop::wait_impl(Lock& lock, std::optional<SteadyTime> deadline, ReadyR
   return in_time;
 }
 
-size_t EventLoop::wake_followers(bool only_ready, bool activity) {
+size_t EventLoop::wake_followers(bool only_ready) {
   size_t n = 0;
   for (Follower* f : followers_) {
     if (f->woken) continue;
-    if (only_ready && !(f->ready ? f->ready() : activity)) continue;
+    if (only_ready && !f->ready()) continue;
     f->woken = true;
     f->cv.notify_one();
     ++n;

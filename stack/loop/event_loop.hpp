@@ -66,15 +66,12 @@ class EventLoop {
   // lets the stack move — by driving a round when no other thread drives, or else following
   // until a round makes it `ready` (called under the lock, by whichever thread drove) or it is
   // asked to drive — and returns, for the caller to look again. False once `deadline` has
-  // passed. Without `ready`, a follower wakes after every round that moved socket data.
+  // passed.
   template <class Ready>
   bool wait(Lock& lock, std::optional<SteadyTime> deadline, const Ready& ready) {
     return wait_impl(lock, deadline, ReadyRef{&ready, [](const void* f) {
                                                 return (*static_cast<const Ready*>(f))();
                                               }});
-  }
-  bool wait(Lock& lock, std::optional<SteadyTime> deadline) {
-    return wait_impl(lock, deadline, ReadyRef{});
   }
   // Runs rounds until stop() is called.
   void run();
@@ -118,21 +115,21 @@ class EventLoop {
  private:
   // A caller's readiness condition, without copying it (it lives in the caller's frame).
   struct ReadyRef {
-    const void* f = nullptr;
-    bool (*call)(const void*) = nullptr;
-    explicit operator bool() const { return call != nullptr; }
+    const void* f;
+    bool (*call)(const void*);
     bool operator()() const { return call(f); }
   };
   // An application thread asleep in wait(), following the driver.
   struct Follower {
+    explicit Follower(ReadyRef r) : ready(r) {}
     std::condition_variable cv;
     ReadyRef ready;
     bool woken = false;
   };
   bool wait_impl(Lock& lock, std::optional<SteadyTime> deadline, ReadyRef ready);
-  // Wakes the followers that are ready now (`only_ready`; without a condition: on socket
-  // activity), or all of them; returns how many it woke. Under mutex_.
-  size_t wake_followers(bool only_ready, bool activity = true);
+  // Wakes the followers that are ready now (`only_ready`), or all of them; returns how many it
+  // woke. Under mutex_.
+  size_t wake_followers(bool only_ready);
   // Wakes the follower that has waited longest, to drive next (if there is one). Under mutex_.
   void wake_one_follower();
 
