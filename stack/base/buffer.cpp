@@ -1,6 +1,7 @@
 // PacketBuffer storage: size classes with per-thread free lists, so steady traffic reuses blocks.
 #include "stack/base/buffer.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cassert>
 #include <new>
@@ -15,7 +16,14 @@ namespace {
 // a link's own header in front, such as TUN's virtio-net one, and the byte a read buffer keeps
 // spare to see truncation).
 constexpr std::array<size_t, 3> kClasses = {2048, 16384, 65536 + 2 * PacketBuffer::kHeadroom};
+// Spare blocks a thread keeps per class: 256, and no more than 4 MiB of them. A thread that frees
+// more than it takes (an application's recv() giving back datagrams kept as received data, which
+// another thread read) would otherwise hold 16 MiB of 64 KiB blocks.
 constexpr size_t kMaxFreePerClass = 256;
+constexpr size_t kMaxFreeBytesPerClass = size_t{4} << 20;
+constexpr size_t max_free(size_t cls) {
+  return std::min(kMaxFreePerClass, kMaxFreeBytesPerClass / kClasses[cls]);
+}
 
 struct FreeLists {
   std::array<std::vector<std::byte*>, kClasses.size()> lists;
@@ -114,7 +122,7 @@ void PacketBuffer::release() noexcept {
   const int cls = class_of(cap_);
   if (cls >= 0) {
     auto& l = free_lists.lists[static_cast<size_t>(cls)];
-    if (l.size() < kMaxFreePerClass) {
+    if (l.size() < max_free(static_cast<size_t>(cls))) {
       try {
         l.push_back(mem_);
         mem_ = nullptr;

@@ -57,6 +57,8 @@ class PacketBuffer {
   std::span<const std::byte> bytes() const { return {data(), len_}; }
 
   size_t headroom() const { return head_; }
+  // Bytes of storage in all: header room, content and the room after it.
+  size_t capacity() const { return cap_; }
 
   Offload& offload() { return offload_; }
   const Offload& offload() const { return offload_; }

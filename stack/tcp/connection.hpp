@@ -88,9 +88,11 @@ class Connection {
   // RFC 9293 3.10.7.2: a SYN arrived at a listener; enters SYN-RECEIVED and answers SYN-ACK.
   void accept_syn(const wire::tcp::Repr& syn, Instant now, SegmentSink& out);
 
-  // RFC 9293 3.10.7: a segment for this connection (checksum already verified).
+  // RFC 9293 3.10.7: a segment for this connection (checksum already verified). `datagram`, when
+  // given, is the buffer `payload` lies in: a large in-order segment's buffer may be moved out
+  // of it and kept as received data (RecvBuffer::insert) instead of being copied.
   void input(const wire::tcp::Repr& seg, std::span<const std::byte> payload, Instant now,
-             SegmentSink& out);
+             SegmentSink& out, PacketBuffer* datagram = nullptr);
   // Sends whatever is due: SYN, data, FIN, window updates, ACKs.
   void output(Instant now, SegmentSink& out);
   // Runs timers due at `now` (retransmission, persist, delayed ACK, keep-alive, TIME-WAIT).
@@ -179,7 +181,8 @@ class Connection {
                       SegmentSink& out);
   bool acceptable(const wire::tcp::Repr& seg, size_t seg_len) const;
   bool process_ack(const wire::tcp::Repr& seg, size_t payload_len, Instant now, SegmentSink& out);
-  void process_text(const wire::tcp::Repr& seg, std::span<const std::byte> payload, Instant now);
+  void process_text(const wire::tcp::Repr& seg, std::span<const std::byte> payload, Instant now,
+                    PacketBuffer* datagram);
   void process_fin(Instant now);
   void update_window(const wire::tcp::Repr& seg);
   void negotiate(const wire::tcp::Options& peer);

@@ -3,11 +3,23 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cstring>
 #include <iterator>
 
 namespace tundra::tcp {
 
-size_t RecvBuffer::insert(size_t offset, std::span<const std::byte> data) {
+namespace {
+// Below this a copy is cheap, and the chunk store packs small segments densely.
+constexpr size_t kKeepMin = ChunkStore::kChunkSize;
+}  // namespace
+
+bool RecvBuffer::worth_keeping(const PacketBuffer& owner, std::span<const std::byte> data) {
+  const auto* first = owner.data();
+  return data.size() >= kKeepMin && 2 * data.size() >= owner.capacity() && data.data() >= first &&
+         data.data() + data.size() <= first + owner.size();
+}
+
+size_t RecvBuffer::insert(size_t offset, std::span<const std::byte> data, PacketBuffer* owner) {
   // RFC 9293 3.10.7.4: only what fits in the window is taken; the peer resends the rest.
   const size_t wnd = window();
   if (data.empty() || offset >= wnd) return 0;
@@ -28,21 +40,29 @@ size_t RecvBuffer::insert(size_t offset, std::span<const std::byte> data) {
   // bound: drop the segment, it will be retransmitted.
   if (!in_order && ooo_.size() - merging + 1 > max_ooo_ranges_) return 0;
 
-  // Store only the gaps between held ranges: where they overlap, the bytes already held win
-  // (RFC 9293 3.10.7.4 leaves the choice open; keeping them means a segment is never rewritten
-  // after it was SACKed).
-  uint64_t pos = begin;
   size_t replaced = 0;  // out-of-order bytes in the ranges being merged
-  for (auto it = lo; it != hi; ++it) {
-    if (it->begin > pos)
-      store_.write(pos, data.subspan(static_cast<size_t>(pos - begin),
-                                     static_cast<size_t>(it->begin - pos)));
-    pos = std::max(pos, it->end);
-    replaced += static_cast<size_t>(it->end - it->begin);
+  if (in_order && merging == 0 && owner != nullptr && end - begin == data.size() &&
+      worth_keeping(*owner, data)) {
+    // The whole segment becomes readable on its own: keep its datagram rather than copy it.
+    const auto off = static_cast<size_t>(data.data() - owner->data());
+    kept_bytes_ += owner->capacity();
+    kept_.push_back(Kept{begin, end, std::move(*owner), off});
+  } else {
+    // Store only the gaps between held ranges: where they overlap, the bytes already held win
+    // (RFC 9293 3.10.7.4 leaves the choice open; keeping them means a segment is never
+    // rewritten after it was SACKed).
+    uint64_t pos = begin;
+    for (auto it = lo; it != hi; ++it) {
+      if (it->begin > pos)
+        store_.write(pos, data.subspan(static_cast<size_t>(pos - begin),
+                                       static_cast<size_t>(it->begin - pos)));
+      pos = std::max(pos, it->end);
+      replaced += static_cast<size_t>(it->end - it->begin);
+    }
+    if (pos < end)
+      store_.write(pos,
+                   data.subspan(static_cast<size_t>(pos - begin), static_cast<size_t>(end - pos)));
   }
-  if (pos < end)
-    store_.write(pos,
-                 data.subspan(static_cast<size_t>(pos - begin), static_cast<size_t>(end - pos)));
 
   const uint64_t merged_begin = merging > 0 ? std::min(begin, lo->begin) : begin;
   const uint64_t merged_end = merging > 0 ? std::max(end, std::prev(hi)->end) : end;
@@ -59,9 +79,30 @@ size_t RecvBuffer::insert(size_t offset, std::span<const std::byte> data) {
   return 0;
 }
 
+void RecvBuffer::copy_out(uint64_t pos, std::span<std::byte> out) const {
+  auto it = kept_.begin();
+  size_t done = 0;
+  while (done < out.size()) {
+    while (it != kept_.end() && it->end <= pos)
+      ++it;
+    const size_t want = out.size() - done;
+    size_t n;
+    if (it != kept_.end() && it->begin <= pos) {
+      n = static_cast<size_t>(std::min<uint64_t>(want, it->end - pos));
+      std::memcpy(out.data() + done, it->buf.data() + it->off + (pos - it->begin), n);
+    } else {
+      // Up to the next kept datagram, if it starts within what is wanted.
+      n = it != kept_.end() ? static_cast<size_t>(std::min<uint64_t>(want, it->begin - pos)) : want;
+      store_.read(pos, out.subspan(done, n));
+    }
+    done += n;
+    pos += n;
+  }
+}
+
 size_t RecvBuffer::peek(std::span<std::byte> out) const {
   const size_t n = std::min(out.size(), readable());
-  store_.read(read_pos_, out.first(n));
+  copy_out(read_pos_, out.first(n));
   return n;
 }
 
@@ -80,6 +121,11 @@ size_t RecvBuffer::discard(size_t max) {
 }
 
 void RecvBuffer::release_storage() {
+  size_t done = 0;
+  while (done < kept_.size() && kept_[done].end <= read_pos_)
+    kept_bytes_ -= kept_[done++].buf.capacity();
+  kept_.erase(kept_.begin(), kept_.begin() + static_cast<std::ptrdiff_t>(done));
+  if (kept_.empty() && kept_.capacity() > 0) std::vector<Kept>().swap(kept_);
   // Live bytes start at the first unread one, or, with nothing readable, at the first held
   // out-of-order byte; chunks wholly before that go back.
   uint64_t live = read_pos_;

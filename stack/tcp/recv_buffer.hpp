@@ -9,6 +9,7 @@
 #include <span>
 #include <vector>
 
+#include "stack/base/buffer.hpp"
 #include "stack/tcp/chunk_store.hpp"
 
 namespace tundra::tcp {
@@ -50,7 +51,13 @@ class RecvBuffer {
   // RCV.NXT, it and any held data it now joins become readable. Returns how many bytes became
   // readable (how far RCV.NXT advances). Out-of-order data that would make more than
   // max_ooo_ranges separate ranges is dropped (returns 0): the peer will send it again.
-  size_t insert(size_t offset, std::span<const std::byte> data);
+  //
+  // `owner`, when given, is the datagram that `data` lies in. A large segment that arrives in
+  // order, whole, is then kept in that datagram's buffer (moved out of *owner) instead of being
+  // copied: with TUN offloads the kernel hands over 64 KiB at a time, and the copy into chunks
+  // was a sixth of the receiving thread's work. Small segments, and those that fill less than
+  // half their buffer, are copied (a held buffer should not cost more than the bytes it holds).
+  size_t insert(size_t offset, std::span<const std::byte> data, PacketBuffer* owner = nullptr);
   // Moves up to out.size() readable bytes into `out`; returns how many.
   size_t read(std::span<std::byte> out);
   // Like read(), but the bytes stay (MSG_PEEK).
@@ -75,8 +82,11 @@ class RecvBuffer {
 
   // Storage held now, for memory accounting.
   size_t allocated_bytes() const {
-    return store_.allocated_bytes() + ooo_.capacity() * sizeof(Range);
+    return store_.allocated_bytes() + ooo_.capacity() * sizeof(Range) + kept_bytes_ +
+           kept_.capacity() * sizeof(Kept);
   }
+  // Received datagrams held instead of copied (see insert()).
+  size_t kept_segments() const { return kept_.size(); }
 
  private:
   // Held out-of-order data, in stream positions. `touched` orders ranges for SACK: the value of
@@ -87,10 +97,27 @@ class RecvBuffer {
     uint64_t touched;
   };
 
+  // Readable bytes kept in the datagram they came in: [begin, end) in stream positions, at `off`
+  // in buf.bytes().
+  struct Kept {
+    uint64_t begin;
+    uint64_t end;
+    PacketBuffer buf;
+    size_t off;
+  };
+  static bool worth_keeping(const PacketBuffer& owner, std::span<const std::byte> data);
+
+  // Copies stream positions [pos, pos + out.size()), all readable, from the kept datagrams and
+  // the chunk store.
+  void copy_out(uint64_t pos, std::span<std::byte> out) const;
   // Gives back storage the application has read past.
   void release_storage();
 
   ChunkStore store_;
+  // Sorted and disjoint, all at or after the start of the readable bytes; readable bytes that no
+  // entry holds are in store_. A vector, not a deque: an idle connection should cost nothing.
+  std::vector<Kept> kept_;
+  size_t kept_bytes_ = 0;  // the kept buffers' storage
   // Sorted, disjoint, never touching each other or RCV.NXT (touching ranges are merged), so
   // their number is exactly the number of SACK-able blocks.
   std::vector<Range> ooo_;

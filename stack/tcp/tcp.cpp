@@ -251,7 +251,8 @@ void Tcp::input(const ipv4::Repr& ip_header, PacketBuffer& segment, Instant now)
                          !seg.flags.ack() && Seq(seg.seq) > e->conn.rcv_nxt();
     if (!recycle) {
       e->conn.set_coalescing(batching_);
-      e->conn.input(seg, payload, now, *this);
+      e->conn.input(seg, payload, now, *this, &segment);
+      if (segment.capacity() == 0) ++counters_.kept_in;  // its buffer went to the receive queue
       e->conn.set_coalescing(false);
       if (e->conn.deferred_ack()) touch(id);  // poll() sends it once the batch is read
       after(id, now);
@@ -478,6 +479,7 @@ void Tcp::report(CounterReport& out) const {
   g.add("zero window probes sent", probes);
   g.add("segments received out of order", ooo);
   g.add("duplicate segments received (answered with D-SACK)", dups);
+  g.add("segments received kept in their datagram (not copied)", c.kept_in);
   g.add("segments not stored (beyond the window, or too many holes)", not_stored);
   g.add("dropped: bad checksum", c.bad_checksum);
   g.add("dropped: malformed header", c.malformed);

@@ -125,7 +125,7 @@ void Connection::enter_time_wait(Instant now) {
 }
 
 void Connection::input(const Repr& seg, std::span<const std::byte> payload, Instant now,
-                       SegmentSink& out) {
+                       SegmentSink& out, PacketBuffer* datagram) {
   ++stats_.segments_in;
   TraceScope scope(*this, now);
   if (trace_) trace_segment(TraceKind::Recv, seg, payload.size(), now, false);
@@ -247,7 +247,7 @@ void Connection::input(const Repr& seg, std::span<const std::byte> payload, Inst
       reset(0);
       return;
     }
-    process_text(seg, payload, now);
+    process_text(seg, payload, now, datagram);
   }
 
   // Eighth: the FIN bit.
@@ -296,7 +296,7 @@ void Connection::input_syn_sent(const Repr& seg, std::span<const std::byte> payl
     timer_ = timer::Idle{};
     if (fin_queued_) state_ = State::FinWait1;
     ack_now_ = true;
-    if (!payload.empty()) process_text(seg, payload, now);
+    if (!payload.empty()) process_text(seg, payload, now, nullptr);
     return;
   }
   // RFC 9293 3.10.7.3: a SYN without ACK is a simultaneous open: SYN-RECEIVED, and our SYN is
@@ -481,7 +481,8 @@ void Connection::update_window(const Repr& seg) {
   }
 }
 
-void Connection::process_text(const Repr& seg, std::span<const std::byte> payload, Instant now) {
+void Connection::process_text(const Repr& seg, std::span<const std::byte> payload, Instant now,
+                              PacketBuffer* datagram) {
   if (payload.empty()) return;
   Seq seq(seg.seq);
   if (seg.flags.syn()) seq += 1u;
@@ -508,7 +509,7 @@ void Connection::process_text(const Repr& seg, std::span<const std::byte> payloa
   }
   const bool filling_gap = rcv_.has_out_of_order();
   const size_t held_before = rcv_.out_of_order_bytes();
-  const size_t advanced = rcv_.insert(offset, payload);
+  const size_t advanced = rcv_.insert(offset, payload, datagram);
   if (advanced == 0 && rcv_.out_of_order_bytes() == held_before) ++stats_.not_stored_in;
   if (offset > 0) {
     // RFC 5681 4.2: out-of-order data is acknowledged at once (a duplicate ACK, with SACK).

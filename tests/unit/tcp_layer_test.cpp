@@ -168,5 +168,37 @@ TEST_F(TcpLayer, AFinishedConnectionTheApplicationHoldsIsCountedOnce) {
   EXPECT_EQ(value("retransmission timeouts"), 1u);
 }
 
+TEST_F(TcpLayer, ALargeInOrderSegmentIsKeptInItsDatagramNotCopied) {
+  auto id = stack.tcp().connect(tcp::Endpoint{kUs, 7100}, tcp::Endpoint{kPeer, 80}, clock.now());
+  ASSERT_TRUE(id.ok());
+  stack.poll(clock.now());
+  auto syn = link.take_sent();
+  ASSERT_EQ(syn.size(), 1u);
+  const uint32_t iss = wire::tcp::Repr::parse(std::span(syn[0]).subspan(20), kUs, kPeer)->seq;
+  send(segment(tcp(80, 7100, 9000, iss + 1, Flags(Flag::Syn) | Flags(Flag::Ack))));
+  // 9000 bytes in one datagram (a jumbo frame, or a kernel's coalesced one with offloads), then
+  // 500 in another: the first is kept as it came, the second copied.
+  Bytes big(9000), small(500);
+  for (size_t i = 0; i < big.size(); ++i)
+    big[i] = static_cast<std::byte>(i * 7 + 1);
+  for (size_t i = 0; i < small.size(); ++i)
+    small[i] = static_cast<std::byte>(i * 3 + 2);
+  send(segment(tcp(80, 7100, 9001, iss + 1, Flags(Flag::Ack)), big));
+  send(segment(tcp(80, 7100, 18001, iss + 1, Flags(Flag::Ack)), small));
+  CounterReport r;
+  stack.tcp().report(r);
+  uint64_t kept = 99;
+  for (const auto& g : r)
+    for (const auto& [l, v] : g.values)
+      if (l == "segments received kept in their datagram (not copied)") kept = v;
+  EXPECT_EQ(kept, 1u);
+  std::vector<std::byte> got(10'000);
+  auto* c = stack.tcp().find(*id);
+  ASSERT_NE(c, nullptr);
+  ASSERT_EQ(c->recv(got), 9500u);
+  EXPECT_TRUE(std::equal(big.begin(), big.end(), got.begin()));
+  EXPECT_TRUE(std::equal(small.begin(), small.end(), got.begin() + 9000));
+}
+
 }  // namespace
 }  // namespace tundra::test

@@ -1,6 +1,7 @@
 // RecvBuffer (stack/tcp/recv_buffer): in-order and out-of-order arrival, overlaps (held bytes
-// win), the window edge, the range limit, RFC 2018 SACK block order, memory given back, and a
-// randomized reassembly of a known stream.
+// win), the window edge, the range limit, RFC 2018 SACK block order, memory given back, large
+// in-order segments kept in their datagrams instead of copied, and randomized reassemblies of a
+// known stream.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -27,6 +28,18 @@ std::vector<std::byte> stream(uint64_t from, size_t n) {
 }
 std::vector<std::byte> filled(size_t n, char c) {
   return std::vector<std::byte>(n, static_cast<std::byte>(c));
+}
+// A received datagram as the TCP layer sees it: `header` bytes in front of the segment text
+// (stream bytes from `from`), in a buffer from the usual size classes.
+PacketBuffer datagram(uint64_t from, size_t len, size_t header = 40) {
+  PacketBuffer p = PacketBuffer::with_capacity(header + len);
+  std::fill_n(p.append(header).data(), header, std::byte{0xee});
+  const auto text = stream(from, len);
+  p.append(text);
+  return p;
+}
+std::span<const std::byte> text_of(const PacketBuffer& p, size_t header = 40) {
+  return p.bytes().subspan(header);
 }
 std::vector<std::byte> read_all(RecvBuffer& b) {
   std::vector<std::byte> v(b.readable());
@@ -270,6 +283,138 @@ TEST(RecvBuffer, StorageFollowsTheData) {
   std::vector<std::byte> rest(b.readable());
   ASSERT_EQ(b.read(rest), rest.size());
   EXPECT_EQ(rest, stream(nxt, rest.size()));
+  EXPECT_EQ(b.allocated_bytes(), 0u);
+}
+
+TEST(RecvBuffer, LargeInOrderSegmentsAreKeptInTheirDatagram) {
+  RecvBuffer b(1 << 20);
+  // A small segment is copied: the datagram keeps its bytes.
+  PacketBuffer small = datagram(0, 1000);
+  ASSERT_EQ(b.insert(0, text_of(small), &small), 1000u);
+  EXPECT_EQ(small.size(), 1040u);
+  EXPECT_EQ(b.kept_segments(), 0u);
+  // A large one that fills most of its buffer is kept: the buffer moves into the receive buffer.
+  PacketBuffer big = datagram(1000, 10'000);
+  ASSERT_EQ(big.capacity(), 16384u);
+  ASSERT_EQ(b.insert(0, text_of(big), &big), 10'000u);
+  EXPECT_TRUE(big.empty());
+  EXPECT_EQ(b.kept_segments(), 1u);
+  EXPECT_GE(b.allocated_bytes(), 16384u);
+  PacketBuffer after = datagram(11'000, 500);
+  ASSERT_EQ(b.insert(0, text_of(after), &after), 500u);
+  PacketBuffer big2 = datagram(11'500, 9000);
+  ASSERT_EQ(b.insert(0, text_of(big2), &big2), 9000u);
+  EXPECT_EQ(b.kept_segments(), 2u);
+  EXPECT_EQ(b.readable(), 20'500u);
+  EXPECT_EQ(b.window(), (1u << 20) - 20'500u);
+
+  // Reads and peeks that start and end inside copied and kept bytes alike.
+  std::vector<std::byte> out(700);
+  ASSERT_EQ(b.read(out), 700u);
+  EXPECT_EQ(out, stream(0, 700));
+  out.resize(5000);
+  ASSERT_EQ(b.peek(out), 5000u);
+  EXPECT_EQ(out, stream(700, 5000));
+  out.resize(10'700);
+  ASSERT_EQ(b.read(out), 10'700u);  // to 11'400: past the first kept one, into the copied 500
+  EXPECT_EQ(out, stream(700, 10'700));
+  EXPECT_EQ(b.kept_segments(), 1u);  // the first kept datagram was given back
+  out.resize(600);
+  ASSERT_EQ(b.peek(out), 600u);  // the copied tail, then into the second kept datagram
+  EXPECT_EQ(out, stream(11'400, 600));
+  EXPECT_EQ(b.discard(8000), 8000u);
+  EXPECT_EQ(b.kept_segments(), 1u);
+  EXPECT_EQ(read_all(b), stream(19'400, 1100));
+  EXPECT_EQ(b.kept_segments(), 0u);
+  EXPECT_EQ(b.allocated_bytes(), 0u);
+}
+
+TEST(RecvBuffer, SegmentsThatDoNotBecomeReadableWholeAndAloneAreCopied) {
+  RecvBuffer b(100'000);
+  // Out of order: held in chunks, the datagram untouched.
+  PacketBuffer ahead = datagram(20'000, 10'000);
+  ASSERT_EQ(b.insert(20'000, text_of(ahead), &ahead), 0u);
+  EXPECT_EQ(ahead.size(), 10'040u);
+  // In order but reaching held data: it joins them, so it is copied too.
+  PacketBuffer joining = datagram(10'000, 10'000);
+  PacketBuffer first = datagram(0, 10'000);
+  ASSERT_EQ(b.insert(0, text_of(first), &first), 10'000u);
+  EXPECT_EQ(b.kept_segments(), 1u);
+  ASSERT_EQ(b.insert(0, text_of(joining), &joining), 20'000u);
+  EXPECT_EQ(joining.size(), 10'040u);
+  EXPECT_EQ(b.kept_segments(), 1u);
+  // In order, but filling less than half its buffer (a 64 KiB one): copied.
+  PacketBuffer roomy = PacketBuffer::with_capacity(40'000);
+  roomy.append(stream(30'000, 20'000));
+  ASSERT_EQ(roomy.capacity(), 65536u + 2 * PacketBuffer::kHeadroom);
+  ASSERT_EQ(b.insert(0, roomy.bytes(), &roomy), 20'000u);
+  EXPECT_EQ(roomy.size(), 20'000u);
+  // In order, but cut at the window's edge: copied.
+  PacketBuffer cut = datagram(50'000, 12'000);
+  b.set_capacity(60'000);
+  ASSERT_EQ(b.insert(0, text_of(cut), &cut), 10'000u);
+  EXPECT_EQ(cut.size(), 12'040u);
+  // Bytes that do not lie in the datagram given: copied, whatever the sizes.
+  b.set_capacity(100'000);
+  PacketBuffer elsewhere = datagram(60'000, 10'000);
+  const auto copy = stream(60'000, 10'000);
+  ASSERT_EQ(b.insert(0, copy, &elsewhere), 10'000u);
+  EXPECT_EQ(elsewhere.size(), 10'040u);
+  EXPECT_EQ(b.kept_segments(), 1u);
+  EXPECT_EQ(read_all(b), stream(0, 70'000));
+  EXPECT_EQ(b.allocated_bytes(), 0u);
+}
+
+// Large and small segments, in order and ahead of it, each in a datagram of its own, while the
+// application reads, peeks and discards in random amounts: kept and copied bytes interleave,
+// and what is read must be exactly the stream.
+TEST(RecvBuffer, RandomKeptAndCopiedSegmentsReadBackTheStream) {
+  std::mt19937 rng(20261207);
+  constexpr size_t kCapacity = 256 * 1024;
+  constexpr uint64_t kTotal = 4'000'000;
+  RecvBuffer b(kCapacity);
+  uint64_t nxt = 0;       // RCV.NXT, as positions
+  uint64_t read_pos = 0;  // the next byte the application gets
+  size_t kept = 0, copied = 0;
+  std::vector<std::byte> out;
+  for (int step = 0; read_pos < kTotal && step < 1'000'000; ++step) {
+    const size_t wnd = b.window();
+    const bool large = std::uniform_int_distribution<int>(0, 2)(rng) > 0;
+    size_t len = large ? std::uniform_int_distribution<size_t>(8192, 16'000)(rng)
+                       : std::uniform_int_distribution<size_t>(1, 3000)(rng);
+    const bool ahead = std::uniform_int_distribution<int>(0, 4)(rng) == 0;
+    const size_t offset = ahead ? std::uniform_int_distribution<size_t>(1, 40'000)(rng) : 0;
+    len = static_cast<size_t>(std::min<uint64_t>(len, kTotal - std::min(kTotal, nxt + offset)));
+    if (len > 0 && offset < wnd) {
+      PacketBuffer p = datagram(nxt + offset, len);
+      const size_t advanced = b.insert(offset, text_of(p), &p);
+      (p.empty() ? kept : copied) += 1;
+      if (offset == 0) {
+        ASSERT_GE(advanced, std::min(len, wnd));
+      }
+      nxt += advanced;
+    }
+    ASSERT_EQ(b.readable(), nxt - read_pos);
+    const int what = std::uniform_int_distribution<int>(0, 5)(rng);
+    if (what < 3) {
+      out.resize(std::uniform_int_distribution<size_t>(0, 40'000)(rng));
+      const bool peek = what == 0;
+      const size_t n = peek ? b.peek(out) : b.read(out);
+      ASSERT_EQ(n, std::min<uint64_t>(out.size(), nxt - read_pos));
+      ASSERT_TRUE(std::equal(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(n),
+                             stream(read_pos, n).begin()))
+          << "at " << read_pos;
+      if (!peek) read_pos += n;
+    } else if (what == 3) {
+      read_pos += b.discard(std::uniform_int_distribution<size_t>(0, 20'000)(rng));
+    }
+    if (nxt == kTotal && b.readable() > 0 && what == 5) read_pos += b.discard(b.readable());
+  }
+  ASSERT_EQ(read_pos, kTotal);
+  EXPECT_GT(kept, 100u);
+  EXPECT_GT(copied, 100u);
+  EXPECT_EQ(b.kept_segments(), 0u);
+  EXPECT_FALSE(b.has_out_of_order());
   EXPECT_EQ(b.allocated_bytes(), 0u);
 }
 
