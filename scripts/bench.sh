@@ -13,7 +13,9 @@
 #   9000, for tundra-echo; tundra-ceiling (our minimal responder on one TUN device: the TUN
 #   ceiling); lwip-tun (lwIP, where liblwip-dev is installed); and two kernel namespaces on a veth
 #   pair (what a user has without tundra). Again with TUN offloads (--offload) where the programs
-#   have them, with 1% loss (tundra-echo --loss 0.01, both directions) and with --tcp-trace on.
+#   have them, with 1% loss (tundra-echo --loss 0.01, both directions) and with --tcp-trace on;
+#   under loss also with the kernel sending with CUBIC (TCP_CONGESTION on its socket), the
+#   loss-based reference for tundra's own sending.
 #   The systems of one table run side by side, each in its namespace, and are measured in turn,
 #   run after run (veth again beside the offload figures, plain tundra again beside the lossy and
 #   traced ones), so that drift in the machine's speed moves them alike.
@@ -201,11 +203,16 @@ progress ""
 # FIN (so the time covers every byte arriving); "recv": reads for SECS seconds. Prints
 # "GBIT_PER_S BYTES".
 cat >"$TMP/client.py" <<'PY'
-import socket, sys, time
+import os, socket, sys, time
 mode, addr, port, secs = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
 buf = bytearray(b"x" * (4 << 20))
 mv = memoryview(buf)
-s = socket.create_connection((addr, port), timeout=10)
+s = socket.socket()
+cc = os.environ.get("KCC")  # the kernel's congestion control for this socket, when not its default
+if cc:
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, cc.encode())
+s.settimeout(10)
+s.connect((addr, port))
 n = 0
 start = time.perf_counter()
 deadline = start + secs
@@ -260,13 +267,14 @@ declare -A DIR_MODE=([rx]=send [tx]=recv) DIR_PORT=([rx]=9 [tx]=19)
 declare -A DIR_LABEL=([rx]="kernel -> server (discard)" [tx]="server -> kernel (chargen)")
 declare -A DIR_SHORT=([rx]="kernel->tundra" [tx]="tundra->kernel")
 
-# One transfer from namespace $1 to $2, direction $3, server PID $4 (for its CPU time); prints
+# One transfer from namespace $1 to $2, direction $3, server PID $4 (for its CPU time), the
+# kernel's socket with congestion control $5 (empty: the namespace's default); prints
 # "GBIT_PER_S NS_PER_BYTE BYTES", "0 n/a 0" when it failed.
 transfer() {
-  local ns=$1 addr=$2 dir=$3 pid=$4 c0 c1 out g b
+  local ns=$1 addr=$2 dir=$3 pid=$4 cc=${5:-} c0 c1 out g b
   c0=$(ticks "$pid")
-  out=$(timeout $((secs + 25)) ip netns exec "$ns" "$PY" "$TMP/client.py" "${DIR_MODE[$dir]}" \
-    "$addr" "${DIR_PORT[$dir]}" "$secs" 2>"$TMP/client.err")
+  out=$(KCC=$cc timeout $((secs + 25)) ip netns exec "$ns" "$PY" "$TMP/client.py" \
+    "${DIR_MODE[$dir]}" "$addr" "${DIR_PORT[$dir]}" "$secs" 2>"$TMP/client.err")
   c1=$(ticks "$pid")
   read -r g b <<<"$out"
   if ! isnum "${g:-}" || ! isnum "${b:-}" || [ "$b" = 0 ]; then echo "0 n/a 0"; return; fi
@@ -279,7 +287,8 @@ transfer() {
 # The systems compared in one table are measured interleaved: each run moves every one of them
 # once, in turn, so a machine that speeds up or slows down over a bench's minutes (a shared one
 # does, by a fifth and more) moves them alike, and their ratios hold. SET lists the running
-# ones ("SYSTEM NAMESPACE ADDRESS"), PIDS their servers.
+# ones ("SYSTEM NAMESPACE ADDRESS [KERNEL_CC]": the kernel client's congestion control, when not
+# the default, and then only where the kernel sends), PIDS their servers.
 SET=()
 # Starts TUN program (system $1, namespace $2; the rest its command line) at MTU_WANT and adds
 # it to SET.
@@ -314,9 +323,11 @@ measure_set() {
     local -A gs=() cs=() bs=()
     for r in $(seq "$runs"); do
       for entry in "${SET[@]}"; do
-        read -r sys ns addr <<<"$entry"
+        read -r sys ns addr cc <<<"$entry"
+        # A kernel congestion control of its own matters only where the kernel sends.
+        [ -n "${cc:-}" ] && [ "$dir" = tx ] && continue
         progress "MTU $MTU_WANT $dir run $r/$runs: $sys"
-        read -r g c b < <(transfer "$ns" "$addr" "$dir" "${PIDS[$sys]}")
+        read -r g c b < <(transfer "$ns" "$addr" "$dir" "${PIDS[$sys]}" "${cc:-}")
         if [ "$g" = 0 ]; then
           fail "$sys MTU $MTU_WANT $dir: transfer failed ($(tail -n 1 "$TMP/client.err" 2>/dev/null))"
         fi
@@ -325,9 +336,9 @@ measure_set() {
     done
     for entry in "${SET[@]}"; do
       read -r sys _ <<<"$entry"
-      GBPS["$sys,$MTU_WANT,$dir"]=$(printf '%s\n' ${gs[$sys]} | median)
-      NSB["$sys,$MTU_WANT,$dir"]=$(printf '%s\n' ${cs[$sys]} | median)
-      BYTES["$sys,$MTU_WANT,$dir"]=${bs[$sys]}
+      GBPS["$sys,$MTU_WANT,$dir"]=$(printf '%s\n' ${gs[$sys]:-} | median)
+      NSB["$sys,$MTU_WANT,$dir"]=$(printf '%s\n' ${cs[$sys]:-} | median)
+      BYTES["$sys,$MTU_WANT,$dir"]=${bs[$sys]:-0}
     done
   done
   for sys in "${!PIDS[@]}"; do stop_pid "${PIDS[$sys]}"; done
@@ -356,6 +367,15 @@ if [ -n "$ECHO" ]; then
   start_sys tundra-loss "$NS_E" "$ECHO" --loss 0.01 --fault-direction both
   start_sys tundra-traced "$NS_L" "$ECHO" --tcp-trace "$TMP/trace.csv"
   start_sys tundra-ref "$NS_C" "$ECHO"
+  # The kernel's own loss-based TCP as the sender over the same two links: what SACK-based
+  # recovery with CUBIC makes of 1% random loss here (the row above uses the namespace's
+  # default, BBR on some machines, which does not take random loss for congestion).
+  for e in "${SET[@]}"; do
+    read -r sys ns addr <<<"$e"
+    case $sys in tundra-loss | tundra-ref)
+      SET+=("$sys-cubic $ns $addr cubic"); PIDS[$sys-cubic]=${PIDS[$sys]} ;;
+    esac
+  done
   measure_set
 fi
 progress ""
@@ -407,6 +427,8 @@ for dir in "${DIRS[@]}"; do
   t=$(v "tundra-loss,1500,$dir"); p=$(v "tundra-ref,1500,$dir")
   printf '%-40s %9s %9s %8s\n' "  1% loss, ${DIR_LABEL[$dir]}" "$t" "$p" "$(ratio "$t" "$p")"
 done
+t=$(v "tundra-loss-cubic,1500,rx"); p=$(v "tundra-ref-cubic,1500,rx")
+printf '%-40s %9s %9s %8s\n' "  1% loss, kernel with CUBIC -> server" "$t" "$p" "$(ratio "$t" "$p")"
 for dir in "${DIRS[@]}"; do
   t=$(v "tundra-traced,1500,$dir"); p=$(v "tundra-ref,1500,$dir")
   printf '%-40s %9s %9s %8s\n' "  --tcp-trace, ${DIR_LABEL[$dir]}" "$t" "$p" "$(ratio "$t" "$p")"
