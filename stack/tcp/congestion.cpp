@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "stack/tcp/bbr.hpp"
 #include "stack/tcp/cubic.hpp"
 #include "stack/tcp/newreno.hpp"
 
@@ -19,11 +20,12 @@ size_t initial_window(size_t smss) {
 std::unique_ptr<CongestionControl> make_congestion_control(std::string_view name, size_t smss) {
   if (name == "newreno") return std::make_unique<NewReno>(smss);
   if (name == "cubic") return std::make_unique<Cubic>(smss);
+  if (name == "bbr") return std::make_unique<Bbr>(smss);
   return nullptr;
 }
 
 std::vector<std::string_view> congestion_control_names() {
-  return {"newreno", "cubic"};
+  return {"newreno", "cubic", "bbr"};
 }
 
 }  // namespace tundra::tcp

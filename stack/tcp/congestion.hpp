@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "stack/base/time.hpp"
+#include "stack/tcp/delivery_rate.hpp"
 #include "stack/tcp/seq.hpp"
 
 namespace tundra::tcp {
@@ -36,6 +37,12 @@ struct AckEvent {
   // SACK is in use on the connection: RFC 6675's rule for starting a new recovery applies
   // instead of RFC 6582's "recover" (RenoRecovery::beyond_recover).
   bool sack = false;
+  // Only for an algorithm that wants_rate_samples(): the bytes this ACK delivered (cumulatively
+  // acknowledged, or SACKed for the first time), the bytes still in flight after it (the RFC
+  // 6675 pipe with SACK), and the delivery rate sample it gave, if any (delivery_rate.hpp).
+  size_t delivered = 0;
+  size_t in_flight_after = 0;
+  std::optional<RateSample> rate;
 
   // The connection reports only these two kinds, so advancing SND.UNA is what tells them apart.
   constexpr AckKind kind() const {
@@ -76,9 +83,12 @@ class CongestionControl {
   virtual size_t cwnd() const = 0;
   virtual size_t ssthresh() const = 0;
   virtual bool in_recovery() const = 0;
+  // The algorithm builds on delivery rate samples (BBR): the connection then keeps the state per
+  // segment that they need and fills in AckEvent's delivered, in_flight_after and rate.
+  virtual bool wants_rate_samples() const { return false; }
 };
 
-// "newreno" or "cubic"; nullptr for a name it does not know.
+// "newreno", "cubic" or "bbr"; nullptr for a name it does not know.
 std::unique_ptr<CongestionControl> make_congestion_control(std::string_view name, size_t smss);
 
 // The names make_congestion_control() knows, for validating and listing on a command line.

@@ -282,6 +282,9 @@ class Connection {
   SackScoreboard scoreboard_;
   RttEstimator rtt_;
   std::unique_ptr<CongestionControl> cc_;
+  // Delivery rate samples, kept only for an algorithm that wants them (BBR).
+  std::unique_ptr<DeliveryRate> rate_;
+  void fill_rate_sample(AckEvent& e, size_t newly_delivered, Instant now);
 
   bool fin_queued_ = false;      // the application shut down writing: FIN after the data
   std::optional<Seq> fin_seq_;   // our FIN's sequence number, once sent

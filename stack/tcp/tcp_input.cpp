@@ -31,6 +31,7 @@ Connection::Connection(const TcpConfig& config, FourTuple tuple, Seq iss, size_t
       cc_(make_congestion_control(config.congestion_control, 536)),
       ts_offset_(iss.value() * 2654435761u) {
   if (!cc_) cc_ = make_congestion_control("newreno", 536);
+  if (cc_->wants_rate_samples()) rate_ = std::make_unique<DeliveryRate>();
   nodelay_ = config.nodelay_default;
   quickacks_left_ = config.quickack_segments;
 }
@@ -61,6 +62,11 @@ bool Connection::set_congestion_control(std::string_view name) {
   auto cc = make_congestion_control(name, smss_);
   if (!cc) return false;
   cc_ = std::move(cc);
+  // Samples start with the next segment sent; segments already out were not stamped.
+  if (!cc_->wants_rate_samples())
+    rate_.reset();
+  else if (!rate_)
+    rate_ = std::make_unique<DeliveryRate>();
   return true;
 }
 
@@ -337,6 +343,13 @@ std::optional<Duration> Connection::rtt_sample(const Repr& seg, Seq acked_to, In
   return std::nullopt;
 }
 
+void Connection::fill_rate_sample(AckEvent& e, size_t newly_delivered, Instant now) {
+  if (!rate_) return;
+  e.delivered = newly_delivered;
+  e.in_flight_after = sack_enabled_ ? sack_pipe() : bytes_in_flight();
+  e.rate = rate_->on_ack(newly_delivered, snd_una_, scoreboard_.highest_sacked(), now);
+}
+
 bool Connection::process_ack(const Repr& seg, size_t payload_len, Instant now, SegmentSink& out) {
   const Seq ack(seg.ack);
   // RFC 9293 3.10.7.4 / RFC 5961 5.2: an ACK for data never sent is answered and dropped; one
@@ -385,6 +398,11 @@ bool Connection::process_ack(const Repr& seg, size_t payload_len, Instant now, S
     if (data_acked > 0 || fin_acked) {
       AckEvent e{ack, acked, flight_before, snd_nxt_, now, rtt_.srtt(), sample};
       e.sack = sack_enabled_;
+      // Delivered: what this ACK covers, less what was SACKed before (delivered then).
+      const auto newly = static_cast<int64_t>(data_acked) +
+                         static_cast<int64_t>(scoreboard_.sacked_bytes()) -
+                         static_cast<int64_t>(sacked_before);
+      fill_rate_sample(e, static_cast<size_t>(std::max<int64_t>(newly, 0)), now);
       r = cc_->on_ack(e);
     }
     if (r.may_send_new) extra_allowance_ = smss_;
@@ -443,6 +461,8 @@ bool Connection::process_ack(const Repr& seg, size_t payload_len, Instant now, S
       AckEvent e{ack, 0, flight_before, snd_nxt_, now, rtt_.srtt()};
       e.sack_lost = sack_enabled_ && scoreboard_.is_lost(snd_una_, smss_);
       e.sack = sack_enabled_;
+      fill_rate_sample(
+          e, scoreboard_.sacked_bytes() - std::min(sacked_before, scoreboard_.sacked_bytes()), now);
       const AckResponse r = cc_->on_ack(e);
       if (r.may_send_new) extra_allowance_ = smss_;  // RFC 3042 limited transmit
       if (r.retransmit_first_unacked) {
@@ -461,9 +481,9 @@ bool Connection::process_ack(const Repr& seg, size_t payload_len, Instant now, S
   // Auto-tuning: room for two congestion windows (or peer windows, if smaller) of data, so the
   // application's writes stay ahead of what the network may take (Linux's tcp_sndbuf_expand);
   // and, while a hole holds SND.UNA back and SACKed data piles up behind it, for everything
-  // outstanding plus a window more. Without that, a large window filled the buffer with data sent
-  // already, sent nothing new in recovery, and a lost retransmission then had no later data to
-  // show it lost: the timer had to.
+  // outstanding plus a window more. Without that, a window that loss does not shrink (BBR) filled
+  // the buffer with data sent already, sent nothing new in recovery, and a lost retransmission
+  // then had no later data to show it lost: the timer had to.
   if (snd_autotune_) {
     const size_t w = std::min(cc_->cwnd(), max_snd_wnd_);
     const size_t want =

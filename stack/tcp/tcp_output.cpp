@@ -161,6 +161,7 @@ void Connection::send_segment(Seq seq, size_t len, bool fin, Instant now, Segmen
     ++stats_.retransmits;
   else
     stats_.bytes_out += len;
+  if (!retransmission && len > 0 && rate_) rate_->on_send(seq + len, bytes_in_flight(), now);
   // RFC 6298 3 (Karn): time one fresh segment per round trip when timestamps do not do it.
   if (!retransmission && len > 0 && !rtt_timing_) rtt_timing_ = {seq, now};
   if (retransmission && rtt_timing_ && rtt_timing_->first >= seq) rtt_timing_.reset();
@@ -220,6 +221,10 @@ size_t Connection::send_data(Instant now, SegmentSink& out) {
     if (fin) break;
   }
   if (sent_new) restart_probe_timer(now);
+  // Nothing left to send and room in the window: rate samples from here on say how fast the
+  // application writes, not how fast the path delivers.
+  if (rate_ && unsent() == 0 && bytes_in_flight() < cc_->cwnd())
+    rate_->mark_app_limited(bytes_in_flight());
   return sent;
 }
 

@@ -973,6 +973,52 @@ TEST_F(ConnFixture, DuringRecoveryTheSendBufferHoldsWhatIsOutstandingAndAWindowM
   EXPECT_GE(conn->sndbuf(), outstanding + window);
 }
 
+TEST_F(ConnFixture, WithBbrLossKeepsTheWindowWhereNewRenoHalvesIt) {
+  // The same loss, one segment of a full flight, under both algorithms: NewReno's cwnd after
+  // recovery is half the flight (RFC 5681 3.2), BBR's what it was (packet conservation for the
+  // round, then its model's window).
+  size_t after[2] = {};
+  for (int i = 0; i < 2; ++i) {
+    config.congestion_control = i == 0 ? "newreno" : "bbr";
+    established_with_sack();
+    ASSERT_EQ(conn->congestion().name(), config.congestion_control);
+    send_app(pattern(1460 * 150));
+    flush();
+    uint32_t acked = 0;  // segments acknowledged so far
+    // Slow start for a few round trips: every segment ACKed, each ACK 100 us after the last.
+    for (int round = 0; round < 4; ++round) {
+      const uint32_t upto = static_cast<uint32_t>(conn->bytes_in_flight() / 1460) + acked;
+      for (; acked < upto; ++acked) {
+        clock.advance(std::chrono::microseconds(100));
+        input(seg(flags({Flag::Ack}), 1, 1 + (acked + 1) * 1460));
+      }
+    }
+    const size_t before = conn->congestion().cwnd();
+    // The next segment is lost; the rest of the flight is SACKed, then the resend arrives.
+    const uint32_t hole = acked,
+                   top = acked + static_cast<uint32_t>(conn->bytes_in_flight() / 1460);
+    for (uint32_t k = hole + 2; k <= top; ++k) {
+      clock.advance(std::chrono::microseconds(100));
+      Repr d = seg(flags({Flag::Ack}), 1, 1 + hole * 1460);
+      d.options.sack.push_back({kIss + 1 + (hole + 1) * 1460, kIss + 1 + k * 1460});
+      input(d);
+    }
+    ASSERT_TRUE(conn->congestion().in_recovery());
+    clock.advance(std::chrono::microseconds(100));
+    const uint32_t high = static_cast<uint32_t>((conn->bytes_in_flight() / 1460)) + hole;
+    input(seg(flags({Flag::Ack}), 1, 1 + high * 1460));
+    EXPECT_FALSE(conn->congestion().in_recovery());
+    after[i] = conn->congestion().cwnd();
+    EXPECT_GT(before, 20 * 1460u);
+    if (i == 0) {
+      EXPECT_LE(after[i], before / 2 + 1460) << "newreno";
+    } else {
+      EXPECT_GT(after[i], 3 * before / 4) << "bbr";
+    }
+  }
+  EXPECT_GT(after[1], after[0]);
+}
+
 TEST_F(ConnFixture, WithSackALossRightAfterARecoveryStartsTheNextOne) {
   // RFC 6675 5.1: once HighACK reaches RecoveryPoint a new recovery may start. The first segment
   // sent after the last recovery began is lost: its duplicates (ACK = the old RecoveryPoint + 1)
