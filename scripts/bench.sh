@@ -15,7 +15,7 @@
 #   pair (what a user has without tundra). Again with TUN offloads (--offload) where the programs
 #   have them, with 1% loss (tundra-echo --loss 0.01, both directions) and with --tcp-trace on;
 #   under loss also with the kernel sending with CUBIC (TCP_CONGESTION on its socket), the
-#   loss-based reference for tundra's own sending.
+#   loss-based reference for tundra's own sending, and with tundra sending with --cc bbr.
 #   The systems of one table run side by side, each in its namespace, and are measured in turn,
 #   run after run (veth again beside the offload figures, plain tundra again beside the lossy and
 #   traced ones), so that drift in the machine's speed moves them alike.
@@ -287,8 +287,9 @@ transfer() {
 # The systems compared in one table are measured interleaved: each run moves every one of them
 # once, in turn, so a machine that speeds up or slows down over a bench's minutes (a shared one
 # does, by a fifth and more) moves them alike, and their ratios hold. SET lists the running
-# ones ("SYSTEM NAMESPACE ADDRESS [KERNEL_CC]": the kernel client's congestion control, when not
-# the default, and then only where the kernel sends), PIDS their servers.
+# ones ("SYSTEM NAMESPACE ADDRESS [ONLY [KERNEL_CC]]": ONLY rx or tx measures that direction
+# alone; KERNEL_CC is the kernel client's congestion control, when not the default), PIDS their
+# servers.
 SET=()
 # Starts TUN program (system $1, namespace $2; the rest its command line) at MTU_WANT and adds
 # it to SET.
@@ -323,9 +324,8 @@ measure_set() {
     local -A gs=() cs=() bs=()
     for r in $(seq "$runs"); do
       for entry in "${SET[@]}"; do
-        read -r sys ns addr cc <<<"$entry"
-        # A kernel congestion control of its own matters only where the kernel sends.
-        [ -n "${cc:-}" ] && [ "$dir" = tx ] && continue
+        read -r sys ns addr only cc <<<"$entry"
+        [ -n "${only:-}" ] && [ "$only" != "$dir" ] && continue
         progress "MTU $MTU_WANT $dir run $r/$runs: $sys"
         read -r g c b < <(transfer "$ns" "$addr" "$dir" "${PIDS[$sys]}" "${cc:-}")
         if [ "$g" = 0 ]; then
@@ -373,8 +373,15 @@ if [ -n "$ECHO" ]; then
   for e in "${SET[@]}"; do
     read -r sys ns addr <<<"$e"
     case $sys in tundra-loss | tundra-ref)
-      SET+=("$sys-cubic $ns $addr cubic"); PIDS[$sys-cubic]=${PIDS[$sys]} ;;
+      SET+=("$sys-cubic $ns $addr rx cubic"); PIDS[$sys-cubic]=${PIDS[$sys]} ;;
     esac
+  done
+  # tundra sending with BBR (--cc bbr), lossy and not (its congestion control shapes only what
+  # it sends), in namespaces free until the HTTP section.
+  start_sys tundra-loss-bbr "$NS_H" "$ECHO" --loss 0.01 --fault-direction both --cc bbr
+  start_sys tundra-ref-bbr "$NS_A" "$ECHO" --cc bbr
+  for i in "${!SET[@]}"; do
+    case ${SET[$i]} in tundra-loss-bbr* | tundra-ref-bbr*) SET[$i]+=" tx" ;; esac
   done
   measure_set
 fi
@@ -429,6 +436,11 @@ for dir in "${DIRS[@]}"; do
 done
 t=$(v "tundra-loss-cubic,1500,rx"); p=$(v "tundra-ref-cubic,1500,rx")
 printf '%-40s %9s %9s %8s\n' "  1% loss, kernel with CUBIC -> server" "$t" "$p" "$(ratio "$t" "$p")"
+t=$(v "tundra-loss-bbr,1500,tx"); p=$(v "tundra-ref-bbr,1500,tx")
+printf '%-40s %9s %9s %8s\n' "  1% loss, server --cc bbr -> kernel" "$t" "$p" "$(ratio "$t" "$p")"
+p=$(v "tundra-ref,1500,tx")
+printf '%-40s %9s %9s %8s\n' "    the same against plain (NewReno)" "$t" "$p" "$(ratio "$t" "$p")"
+
 for dir in "${DIRS[@]}"; do
   t=$(v "tundra-traced,1500,$dir"); p=$(v "tundra-ref,1500,$dir")
   printf '%-40s %9s %9s %8s\n' "  --tcp-trace, ${DIR_LABEL[$dir]}" "$t" "$p" "$(ratio "$t" "$p")"
@@ -688,6 +700,9 @@ for dir in "${DIRS[@]}"; do
   target "1% loss, MTU 1500, ${DIR_SHORT[$dir]}: lossy / loss-free" \
     "$(ratio "$(v "tundra-loss,1500,$dir")" "$(v "tundra-ref,1500,$dir")")" ">=" 0.50
 done
+# With BBR, against the loss-free default (NewReno), the larger of the two loss-free figures.
+target "1% loss, MTU 1500, tundra->kernel, --cc bbr: lossy / loss-free" \
+  "$(ratio "$(v "tundra-loss-bbr,1500,tx")" "$(v "tundra-ref,1500,tx")")" ">=" 0.50
 for dir in "${DIRS[@]}"; do
   printf '  %-50s %9s ns/B (ceiling %s, lwIP %s)\n' "CPU per byte, MTU 1500, ${DIR_SHORT[$dir]}: tundra" \
     "$(c "tundra,1500,$dir")" "$(c "ceiling,1500,$dir")" "$(c "lwip,1500,$dir")"
