@@ -406,11 +406,12 @@ bool Connection::process_ack(const Repr& seg, size_t payload_len, Instant now, S
       r = cc_->on_ack(e);
     }
     if (r.may_send_new) extra_allowance_ = smss_;
-    // A partial ACK that makes a hole resent earlier in this recovery the first: watch that
-    // resend as one made at SND.UNA (sack_recovery's check for a lost retransmission), from now,
-    // as its own time is not kept. Otherwise its loss was left to the timer.
-    if (cc_->in_recovery() && snd_una_ < high_rxt_ && (!una_rexmit_ || una_rexmit_->seq < snd_una_))
-      una_rexmit_ = UnaRexmit{snd_una_, snd_max_, now};
+    // Auto-tuning: room for two congestion windows (or peer windows, if smaller) of data, so the
+    // application's writes stay ahead of what the network may take (Linux's tcp_sndbuf_expand).
+    if (snd_autotune_) {
+      const size_t want = std::min(2 * std::min(cc_->cwnd(), max_snd_wnd_), config_.sndbuf_max);
+      if (want > snd_buf_.capacity()) snd_buf_.set_capacity(want);
+    }
     // RFC 6298 5.2/5.3: stop the timer when everything is acknowledged, else restart it.
     if (snd_una_ == snd_max_)
       timer_ = timer::Idle{};
@@ -478,18 +479,6 @@ bool Connection::process_ack(const Repr& seg, size_t payload_len, Instant now, S
   }
   update_window(seg);
   if (sack_enabled_ && cc_->in_recovery()) send_new_in_recovery(now, out);
-  // Auto-tuning: room for two congestion windows (or peer windows, if smaller) of data, so the
-  // application's writes stay ahead of what the network may take (Linux's tcp_sndbuf_expand);
-  // and, while a hole holds SND.UNA back and SACKed data piles up behind it, for everything
-  // outstanding plus a window more. Without that, a window that loss does not shrink (BBR) filled
-  // the buffer with data sent already, sent nothing new in recovery, and a lost retransmission
-  // then had no later data to show it lost: the timer had to.
-  if (snd_autotune_) {
-    const size_t w = std::min(cc_->cwnd(), max_snd_wnd_);
-    const size_t want =
-        std::min(std::max(2 * w, distance(snd_una_, snd_max_) + w), config_.sndbuf_max);
-    if (want > snd_buf_.capacity()) snd_buf_.set_capacity(want);
-  }
   if (old_wnd == 0 && snd_wnd_ > 0 && snd_nxt_ > snd_una_ && snd_nxt_ == snd_max_ &&
       distance(snd_una_, snd_nxt_) <= smss_) {
     // The window reopened with a zero-window probe unacknowledged: the peer dropped it (it was
