@@ -59,6 +59,7 @@ class Bbr final : public RenoRecovery {
   size_t cwnd() const override { return cwnd_; }
   size_t ssthresh() const override { return cwnd_; }
   bool wants_rate_samples() const override { return true; }
+  bool keeps_window_through_loss() const override { return true; }
 
   // The model and the state machine, for tests, traces and tundra-ctl.
   Mode mode() const { return mode_; }

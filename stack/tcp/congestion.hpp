@@ -86,6 +86,9 @@ class CongestionControl {
   // The algorithm builds on delivery rate samples (BBR): the connection then keeps the state per
   // segment that they need and fills in AckEvent's delivered, in_flight_after and rate.
   virtual bool wants_rate_samples() const { return false; }
+  // A loss leaves the window as it was (BBR): the send buffer must then also hold the SACKed
+  // data that piles up behind a hole, or recovery runs out of new data to send.
+  virtual bool keeps_window_through_loss() const { return false; }
 };
 
 // "newreno", "cubic" or "bbr"; nullptr for a name it does not know.

@@ -285,6 +285,7 @@ class Connection {
   // Delivery rate samples, kept only for an algorithm that wants them (BBR).
   std::unique_ptr<DeliveryRate> rate_;
   void fill_rate_sample(AckEvent& e, size_t newly_delivered, Instant now);
+  void autotune_send_buffer(bool snd_una_advanced);
 
   bool fin_queued_ = false;      // the application shut down writing: FIN after the data
   std::optional<Seq> fin_seq_;   // our FIN's sequence number, once sent

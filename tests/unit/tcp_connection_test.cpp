@@ -907,6 +907,81 @@ TEST_F(ConnFixture, ALostRetransmissionIsSentAgainWhenLaterDataIsSackedARoundTri
   EXPECT_EQ(conn->stats().fast_retransmits, 2u);
 }
 
+TEST_F(ConnFixture, WithBbrAHoleResentBeforeAPartialAckMadeItFirstIsWatchedForLossToo) {
+  // With BBR (see autotune_send_buffer and process_ack). Segments 0, 2 and 5 of the first flight
+  // are lost. SACKs show 0 and 2 lost, and both are resent. The resend of 0 arrives, that of 2 is
+  // lost too. The partial ACK that makes 2 the first hole shows 5 lost as well, which is resent
+  // then, so 2 is not resent at that ACK. Data sent after that ACK and SACKed a round trip later
+  // shows 2 was lost again: it goes again, not after the retransmission timer.
+  config.congestion_control = "bbr";
+  established_with_sack();
+  send_app(pattern(1460 * 80));
+  flush();
+  auto sacked = [&](uint32_t ack_seg, std::vector<std::pair<uint32_t, uint32_t>> blocks) {
+    Repr d = seg(flags({Flag::Ack}), 1, 1 + ack_seg * 1460);
+    for (auto [b, e] : blocks)
+      d.options.sack.push_back({kIss + 1 + b * 1460, kIss + 1 + e * 1460});
+    return input(d);
+  };
+  auto sent_segs = [](const std::vector<Sent>& v) {
+    std::vector<uint32_t> segs;
+    for (const auto& x : v)
+      if (!x.payload.empty()) segs.push_back((x.h.seq - kIss - 1) / 1460);
+    return segs;
+  };
+  auto has = [](const std::vector<uint32_t>& v, uint32_t s) {
+    return std::find(v.begin(), v.end(), s) != v.end();
+  };
+  uint32_t high = 10;  // one past the highest segment sent
+  auto note = [&](const std::vector<uint32_t>& v) {
+    for (uint32_t x : v)
+      high = std::max(high, x + 1);
+    return v;
+  };
+  auto r = note(sent_segs(sacked(0, {{1, 2}, {3, 5}, {6, 8}})));
+  ASSERT_TRUE(has(r, 0));
+  ASSERT_TRUE(has(r, 2));
+  ASSERT_FALSE(has(r, 5));  // two segments SACKed above it: not known lost yet
+  ASSERT_TRUE(conn->congestion().in_recovery());
+  clock.advance(std::chrono::milliseconds(1));
+  const uint32_t before_partial = high;
+  r = note(sent_segs(sacked(2, {{6, 9}, {3, 5}})));  // 0 and 1 arrived; 5 is lost
+  ASSERT_TRUE(has(r, 5));
+  ASSERT_FALSE(has(r, 2));
+  note(sent_segs(flush()));
+  ASSERT_GT(high, before_partial) << "nothing new went out after the partial ACK";
+  ASSERT_TRUE(conn->rtt().srtt().has_value());
+  clock.advance(2 * *conn->rtt().srtt() + std::chrono::milliseconds(1));
+  r = sent_segs(sacked(2, {{3, high}}));
+  EXPECT_TRUE(has(r, 2)) << "the lost resend of segment 2 waits for the timer";
+  EXPECT_EQ(conn->stats().timeouts, 0u);
+}
+
+TEST_F(ConnFixture, WithBbrDuringRecoveryTheSendBufferHoldsWhatIsOutstandingAndAWindowMore) {
+  // A hole holds SND.UNA back while SACKed data piles up behind it: with BBR, whose window the
+  // loss leaves as it was, the buffer grows to keep a window of new data beside all that, so
+  // recovery can go on sending. NewReno's stays at two windows, grown only as SND.UNA moves.
+  for (const char* cc : {"bbr", "newreno"}) {
+    config.congestion_control = cc;
+    config.sndbuf = 16 * 1460;
+    config.sndbuf_max = 1 << 22;
+    established_with_sack();
+    send_app(pattern(16 * 1460));
+    flush();
+    Repr d = seg(flags({Flag::Ack}), 1, 1);
+    d.options.sack.push_back({kIss + 1 + 1460, kIss + 1 + 10 * 1460});
+    input(d);
+    ASSERT_TRUE(conn->congestion().in_recovery()) << cc;
+    const size_t outstanding = conn->bytes_in_flight();
+    const size_t window = std::min<size_t>(conn->congestion().cwnd(), 65535);
+    if (std::string_view(cc) == "bbr") {
+      EXPECT_GE(conn->sndbuf(), outstanding + window);
+    } else {
+      EXPECT_EQ(conn->sndbuf(), 16 * 1460u) << "no ACK has moved SND.UNA yet";
+    }
+  }
+}
+
 TEST_F(ConnFixture, WithBbrLossKeepsTheWindowWhereNewRenoHalvesIt) {
   // The same loss, one segment of a full flight, under both algorithms: NewReno's cwnd after
   // recovery is half the flight (RFC 5681 3.2), BBR's what it was (packet conservation for the
