@@ -31,9 +31,13 @@ struct AckEvent {
   Instant now;
   std::optional<Duration> srtt;        // the connection's smoothed RTT, when it has one
   std::optional<Duration> rtt_sample;  // the RTT this ACK measured, if it gave a sample
-  // RFC 6675 5 step (2): the SACK scoreboard deems the segment at SND.UNA lost (IsLost: DupThresh
-  // segments' worth SACKed above it), which starts loss recovery before the third duplicate.
+  // RACK (RFC 8985 6.2) has marked a segment lost: loss recovery starts, on a duplicate or on an
+  // ACK of new data.
   bool sack_lost = false;
+  // SACK blocks are coming (SACK is on and something is SACKed): RACK decides what is lost, and
+  // counting duplicates does not start a recovery (RFC 8985 3.4, as Linux with RACK). Without
+  // SACK information the third duplicate does (RFC 5681 3.2).
+  bool rack = false;
   // SACK is in use on the connection: RFC 6675's rule for starting a new recovery applies
   // instead of RFC 6582's "recover" (RenoRecovery::beyond_recover).
   bool sack = false;

@@ -16,6 +16,7 @@
 #include "stack/base/token_bucket.hpp"
 #include "stack/tcp/config.hpp"
 #include "stack/tcp/congestion.hpp"
+#include "stack/tcp/rack.hpp"
 #include "stack/tcp/recv_buffer.hpp"
 #include "stack/tcp/rtt.hpp"
 #include "stack/tcp/sack_scoreboard.hpp"
@@ -57,6 +58,7 @@ struct ConnectionStats {
   uint64_t segments_in = 0, segments_out = 0;
   uint64_t bytes_in = 0, bytes_out = 0;  // payload bytes received in order / sent (first time)
   uint64_t retransmits = 0, fast_retransmits = 0, timeouts = 0;
+  uint64_t rack_lost = 0;  // segments RACK (RFC 8985 6) marked lost
   uint64_t dup_acks_in = 0, out_of_order_in = 0, challenge_acks = 0, zero_window_probes = 0;
   uint64_t duplicates_in = 0;  // segments whose text we held already (answered with D-SACK)
   uint64_t not_stored_in = 0;  // segments whose text went unstored: beyond the window, or
@@ -222,6 +224,10 @@ class Connection {
   void send_ack(Instant now, SegmentSink& out);
   // In SACK recovery: new data while the pipe allows (RFC 6675 NextSeg rule 3).
   void send_new_in_recovery(Instant now, SegmentSink& out);
+  // Bytes that may go now in SACK recovery: RFC 6937's sndcnt with PRR, else cwnd - pipe.
+  size_t recovery_budget() const;
+  // After congestion control saw an ACK: starts, feeds or ends PRR's accounting.
+  void update_prr(bool was_recovering, size_t flight_before, size_t delivered);
   // After new data went out: the tail loss probe's timer starts again (RFC 8985 7.2).
   void restart_probe_timer(Instant now);
   // Before the ACK that ends a read batch: ACKs for the ranges it touched beyond what one ACK's
@@ -229,7 +235,7 @@ class Connection {
   void send_older_sack_blocks(Instant now, SegmentSink& out);
   // Text we held already arrived again: counted, and with SACK reported by D-SACK (RFC 2883).
   void note_duplicate(Seq seq, size_t len);
-  // RFC 6675 4, simplified: bytes sent and neither acknowledged nor SACKed.
+  // RFC 6675 4, simplified: bytes sent and neither acknowledged, SACKed nor lost unresent.
   size_t sack_pipe() const;
   // Owes an ACK for out-of-order data or a filled gap: now, or after the read batch with SACK.
   void ack_at_once_or_after_batch();
@@ -238,8 +244,9 @@ class Connection {
   uint16_t advertised_window();
   uint32_t ts_now(Instant now) const;
   size_t retransmit_first(Instant now, SegmentSink& out);  // returns the bytes resent
-  // RFC 6675 (simplified): in recovery, retransmit the holes the SACK scoreboard deems lost,
-  // as far as the congestion window allows. Returns false when SACK has nothing to say.
+  // In recovery, retransmit what RACK marked lost and the holes the SACK scoreboard deems lost
+  // (RFC 6675 IsLost), lowest first, as far as the congestion window allows. Returns false when
+  // SACK has nothing to say.
   bool sack_recovery(Instant now, SegmentSink& out);
   // The first ACK-losing event of a recovery or the partial ACKs of one: retransmit.
   void recover(Instant now, SegmentSink& out);
@@ -280,6 +287,13 @@ class Connection {
   SendBuffer snd_buf_;
   RecvBuffer rcv_;
   SackScoreboard scoreboard_;
+  Rack rack_;  // RFC 8985 loss detection, with SACK
+  // RFC 6937 Proportional Rate Reduction, during a SACK recovery of an algorithm that reduces
+  // its window (not BBR): RecoverFS, prr_delivered, prr_out, and the last ACK's DeliveredData.
+  struct Prr {
+    size_t recover_fs = 0, delivered = 0, out = 0, last_delivered = 0;
+  };
+  std::optional<Prr> prr_;
   RttEstimator rtt_;
   std::unique_ptr<CongestionControl> cc_;
   // Delivery rate samples, kept only for an algorithm that wants them (BBR).
@@ -310,15 +324,7 @@ class Connection {
   std::optional<std::pair<Seq, Instant>> rtt_timing_;  // a segment being timed (no timestamps)
   unsigned retries_ = 0;                               // consecutive retransmission timeouts
   size_t extra_allowance_ = 0;  // bytes congestion control lets go beyond cwnd (limited transmit)
-  Seq high_rxt_;                // RFC 6675 HighRxt: the highest sequence retransmitted in recovery
-  // The last retransmission of the segment at SND.UNA: its sequence number, SND.MAX and the time
-  // when it went, to tell when it was lost too (sack_recovery).
-  struct UnaRexmit {
-    Seq seq, snd_max;
-    Instant at;
-  };
-  std::optional<UnaRexmit> una_rexmit_;
-  bool tlp_pending_ = false;  // the retransmission timer is armed for a tail loss probe
+  bool tlp_pending_ = false;    // the retransmission timer is armed for a tail loss probe
   std::optional<std::pair<Seq, Seq>> dsack_;  // a duplicate for the next ACK (RFC 2883)
   uint64_t sack_reported_ = 0;  // rcv_.arrivals() when an ACK last carried the newest blocks
   size_t sack_skip_ = 0;        // header(): leave out that many of the newest blocks

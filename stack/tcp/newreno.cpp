@@ -50,6 +50,11 @@ AckResponse RenoRecovery::on_new_data(const AckEvent& e) {
       cwnd_ = e.sack ? ssthresh_ : std::min(ssthresh_, std::max(flight_after, smss_) + smss_);
       in_recovery_ = false;
       on_window_reset();
+    } else if (e.sack) {
+      // RFC 6675 5 with RFC 8985: the pipe, which leaves out what was SACKed or marked lost,
+      // says what is in the network; cwnd stays at ssthresh for the whole recovery. The partial
+      // ACK only asks the connection to look at what is lost now.
+      r.retransmit_first_unacked = true;
     } else {
       // RFC 6582 3.2 step 3, partial acknowledgment: the next hole is at SND.UNA; retransmit it,
       // deflate by what was acknowledged and add back one SMSS if a full segment left the network.
@@ -60,6 +65,17 @@ AckResponse RenoRecovery::on_new_data(const AckEvent& e) {
       cwnd_ = std::max(cwnd_, smss_);
       r.may_send_new = cwnd_ >= flight_after + smss_;
     }
+  } else if (e.sack_lost && beyond_recover(e.ack, e.sack)) {
+    // RFC 8985 6.2 (RACK): an ACK of new data can show a loss too, where its SACK blocks say
+    // that something sent after a still missing segment arrived. Recovery starts as on the third
+    // duplicate, with cwnd = ssthresh (RFC 6675 5 step 4.2: no duplicates to inflate it by).
+    ssthresh_ = ssthresh_after_loss(e.flight_before, LossSignal::DuplicateAcks);
+    cwnd_ = ssthresh_;
+    recover_ = e.snd_nxt - 1u;
+    in_recovery_ = true;
+    on_window_reset();
+    inflations_left_ = 0;
+    r.retransmit_first_unacked = true;
   } else if (cwnd_ < ssthresh_) {
     // RFC 5681 3.1 eq. 2 with RFC 3465's appropriate byte counting: grow by what the ACK covers,
     // so that cwnd doubles per round trip however the receiver spaces its ACKs, while one
@@ -85,6 +101,8 @@ AckResponse RenoRecovery::on_duplicate(const AckEvent& e) {
   if (dup_acks_ < std::numeric_limits<unsigned>::max()) ++dup_acks_;
 
   if (in_recovery_) {
+    // With SACK the pipe counts what left the network (RFC 6675 5): cwnd is not inflated.
+    if (e.sack) return r;
     // RFC 5681 3.2 step 4: each further duplicate means another segment has left the network.
     if (inflations_left_ > 0) {
       --inflations_left_;
@@ -96,9 +114,10 @@ AckResponse RenoRecovery::on_duplicate(const AckEvent& e) {
   }
 
   if (dup_acks_ == 1) flight_at_first_dup_ = e.flight_before;
-  // RFC 6675 5 step (2): enough SACKed above SND.UNA says the segment is lost even with fewer
-  // duplicates (ACKs that were lost, or that covered several segments at once).
-  if (e.sack_lost && dup_acks_ < kDupThreshold) dup_acks_ = kDupThreshold;
+  // RFC 8985: with SACK information RACK says when a segment is lost, however many duplicates
+  // came (fewer, when ACKs were lost or covered several segments; more, when what they SACK
+  // was sent before a retransmission still on its way).
+  if (e.rack) dup_acks_ = e.sack_lost ? kDupThreshold : std::min(dup_acks_, kDupThreshold - 1);
 
   if (dup_acks_ < kDupThreshold) {
     // RFC 5681 3.2 step 1 (RFC 3042): one new segment per duplicate as long as FlightSize stays
@@ -116,7 +135,9 @@ AckResponse RenoRecovery::on_duplicate(const AckEvent& e) {
   // RFC 5681 3.2 steps 2 and 3, with RFC 6582 3.2 step 2 recording recover. The algorithm
   // decides how far ssthresh falls (NewReno halves FlightSize, CUBIC takes beta_cubic of it).
   ssthresh_ = ssthresh_after_loss(flight_at_first_dup_, LossSignal::DuplicateAcks);
-  cwnd_ = ssthresh_ + kDupThreshold * smss_;
+  // RFC 5681 3.2 step 3 inflates cwnd by the three segments the duplicates say have left; with
+  // SACK the pipe counts those (RFC 6675 5 step 4.2: cwnd = ssthresh).
+  cwnd_ = e.sack ? ssthresh_ : ssthresh_ + kDupThreshold * smss_;
   recover_ = e.snd_nxt - 1u;
   in_recovery_ = true;
   on_window_reset();
@@ -124,7 +145,7 @@ AckResponse RenoRecovery::on_duplicate(const AckEvent& e) {
   inflations_left_ =
       outstanding_segments > kDupThreshold ? outstanding_segments - kDupThreshold : 0;
   r.retransmit_first_unacked = true;
-  r.may_send_new = cwnd_ >= e.flight_before + smss_;
+  r.may_send_new = !e.sack && cwnd_ >= e.flight_before + smss_;
   return r;
 }
 

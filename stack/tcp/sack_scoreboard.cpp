@@ -1,4 +1,4 @@
-// SackScoreboard: merging SACK blocks into ranges, and the RFC 6675 queries over them.
+// SackScoreboard: merging SACK blocks into ranges, and the queries over them.
 #include "stack/tcp/sack_scoreboard.hpp"
 
 #include <algorithm>
@@ -68,32 +68,6 @@ bool SackScoreboard::is_sacked(Seq s) const {
   const auto it = std::partition_point(ranges_.begin(), ranges_.end(),
                                        [&](const Range& r) { return r.end <= s; });
   return it != ranges_.end() && it->begin <= s;
-}
-
-bool SackScoreboard::is_lost(Seq seq, size_t smss) const {
-  if (smss == 0) smss = 1;
-  // Bytes "with sequence numbers greater than SeqNum" start at seq + 1.
-  const Seq above = seq + 1u;
-  size_t bytes = 0;
-  size_t segments = 0;
-  for (auto it = ranges_.rbegin(); it != ranges_.rend() && it->end > above; ++it) {
-    const size_t n = distance(max(it->begin, above), it->end);
-    bytes += n;
-    segments += (n + smss - 1) / smss;
-    if (segments >= kDupThresh || bytes > (kDupThresh - 1) * smss) return true;
-  }
-  return false;
-}
-
-std::optional<std::pair<Seq, Seq>> SackScoreboard::next_hole(Seq from) const {
-  auto it = std::partition_point(ranges_.begin(), ranges_.end(),
-                                 [&](const Range& r) { return r.end <= from; });
-  if (it == ranges_.end()) return std::nullopt;
-  if (it->begin > from) return std::pair{from, it->begin};
-  // `from` is SACKed: the hole starts where its range ends, if another range lies above.
-  const Seq hole_begin = it->end;
-  if (++it == ranges_.end()) return std::nullopt;
-  return std::pair{hole_begin, it->begin};
 }
 
 std::optional<Seq> SackScoreboard::highest_sacked() const {

@@ -1,6 +1,7 @@
 // SackScoreboard: the sender's record of which unacknowledged bytes the peer has SACKed
-// (RFC 2018 5, RFC 6675 3). The TCP connection feeds it each ACK's SACK blocks and asks it where
-// the holes are and what counts as lost during SACK-based loss recovery.
+// (RFC 2018 5, RFC 6675 3). The TCP connection feeds it each ACK's SACK blocks; what it holds
+// makes RFC 6675's pipe, and the delivery rate's highest SACKed byte. What is lost is RACK's
+// to say (rack.hpp), per segment sent.
 #pragma once
 
 #include <cstddef>
@@ -22,8 +23,6 @@ class SackScoreboard {
   // Each range is a hole's worth of information; 256 covers far more holes than one window
   // of real losses needs.
   static constexpr size_t kMaxRanges = 256;
-  // RFC 5681 / RFC 6675 2: duplicate acknowledgments before loss is assumed.
-  static constexpr size_t kDupThresh = 3;
 
   // Records an ACK's SACK blocks ([begin, end) sequence numbers), after dropping what SND.UNA
   // now covers. A block is taken only if SND.UNA < begin < end <= SND.NXT: a block at or below
@@ -36,15 +35,6 @@ class SackScoreboard {
 
   bool is_sacked(Seq s) const;
   size_t sacked_bytes() const { return sacked_bytes_; }
-  // RFC 6675 4 IsLost(SeqNum): DupThresh discontiguous SACKed segments, or more than
-  // (DupThresh - 1) * SMSS SACKed bytes, lie above `seq`. The scoreboard keeps no segment
-  // boundaries, so a SACKed run of n bytes counts as ceil(n / SMSS) segments: the fewest it can
-  // hold, since no segment is longer than SMSS.
-  bool is_lost(Seq seq, size_t smss) const;
-  // The first hole ([begin, end), not SACKed) at or after `from` that lies below the highest
-  // SACKed byte, if any. `from` is at or after SND.UNA. RFC 2018 5: such bytes are the ones
-  // available for retransmission.
-  std::optional<std::pair<Seq, Seq>> next_hole(Seq from) const;
   // One past the highest SACKed byte (the end of the highest block), if anything is SACKed.
   std::optional<Seq> highest_sacked() const;
   // RFC 2018 5: after a retransmission timeout the SACK information is forgotten, since the

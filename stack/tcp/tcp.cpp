@@ -355,6 +355,7 @@ void Tcp::fold_stats(Entry& e) {
   counters_.retransmits += s.retransmits;
   counters_.timeouts += s.timeouts;
   counters_.fast_retransmits += s.fast_retransmits;
+  counters_.rack_lost += s.rack_lost;
   counters_.zero_window_probes += s.zero_window_probes;
   counters_.out_of_order_in += s.out_of_order_in;
   counters_.duplicates_in += s.duplicates_in;
@@ -446,7 +447,7 @@ void Tcp::report(CounterReport& out) const {
   const auto& c = counters_;
   uint64_t retransmits = c.retransmits, timeouts = c.timeouts, fast = c.fast_retransmits,
            probes = c.zero_window_probes, ooo = c.out_of_order_in, dups = c.duplicates_in,
-           not_stored = c.not_stored_in;
+           not_stored = c.not_stored_in, rack_lost = c.rack_lost;
   for (const auto& [id, e] : conns_) {
     if (e->counted) continue;
     const ConnectionStats& s = e->conn.stats();
@@ -457,6 +458,7 @@ void Tcp::report(CounterReport& out) const {
     ooo += s.out_of_order_in;
     dups += s.duplicates_in;
     not_stored += s.not_stored_in;
+    rack_lost += s.rack_lost;
   }
   CounterGroup g{"tcp", {}};
   g.add("active connection openings", c.active_opens);
@@ -476,6 +478,7 @@ void Tcp::report(CounterReport& out) const {
   g.add("segments retransmitted", retransmits);
   g.add("retransmission timeouts", timeouts);
   g.add("fast retransmits", fast);
+  g.add("segments marked lost by RACK", rack_lost);
   g.add("zero window probes sent", probes);
   g.add("segments received out of order", ooo);
   g.add("duplicate segments received (answered with D-SACK)", dups);

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 
 #include "stack/tcp/connection.hpp"
@@ -62,6 +63,7 @@ bool Connection::set_congestion_control(std::string_view name) {
   auto cc = make_congestion_control(name, smss_);
   if (!cc) return false;
   cc_ = std::move(cc);
+  prr_.reset();  // the new algorithm is not in a recovery
   // Samples start with the next segment sent; segments already out were not stamped.
   if (!cc_->wants_rate_samples())
     rate_.reset();
@@ -322,6 +324,7 @@ std::optional<Duration> Connection::rtt_sample(const Repr& seg, Seq acked_to, In
     if (elapsed >= 2 && elapsed < 60'000) {
       const Duration sample = std::chrono::milliseconds(std::max<uint32_t>(elapsed, 1));
       rtt_.sample(sample);
+      rack_.on_rtt_sample(sample);
       trace_rtt(sample, now);
       rtt_timing_.reset();
       return sample;
@@ -336,6 +339,7 @@ std::optional<Duration> Connection::rtt_sample(const Repr& seg, Seq acked_to, In
     const Duration sample =
         std::max<Duration>(now - rtt_timing_->second, std::chrono::microseconds(10));
     rtt_.sample(sample);
+    rack_.on_rtt_sample(sample);
     trace_rtt(sample, now);
     rtt_timing_.reset();
     return sample;
@@ -391,11 +395,23 @@ bool Connection::process_ack(const Repr& seg, size_t payload_len, Instant now, S
   const Seq snd_una_before = snd_una_;
   const size_t old_wnd = snd_wnd_;
   const size_t sacked_before = scoreboard_.sacked_bytes();
-  if (sack_enabled_ && !seg.options.sack.empty() && ack >= snd_una_) {
-    std::vector<std::pair<Seq, Seq>> blocks;
+  // RFC 8985 6.2: RACK looks at every ACK that delivers something (a loss outside recovery too
+  // starts one); the reordering window is the one before this ACK's recovery decision.
+  bool rack_lost = false;
+  if (sack_enabled_ && ack >= snd_una_) {
+    std::array<std::pair<Seq, Seq>, 4> blocks;
+    size_t nblocks = 0;
     for (const auto& b : seg.options.sack)
-      blocks.emplace_back(Seq(b.left), Seq(b.right));
-    scoreboard_.update(ack, snd_max_, blocks);
+      if (nblocks < blocks.size()) blocks[nblocks++] = {Seq(b.left), Seq(b.right)};
+    const std::span<const std::pair<Seq, Seq>> taken(blocks.data(), nblocks);
+    if (nblocks > 0) scoreboard_.update(ack, snd_max_, taken);
+    if (rack_.on_ack(ack, taken, now)) {
+      const size_t marked =
+          rack_.detect_loss(rack_.reordering_window(cc_->in_recovery(), rtt_.srtt()), now);
+      stats_.rack_lost += marked;
+      if (marked > 0 && trace_) trace(TraceKind::RackLost, now, snd_una_, std::to_string(marked));
+    }
+    rack_lost = rack_.lost_bytes() > 0;
   }
   if (ack > snd_una_) {
     dup_acks_run_ = 0;
@@ -414,37 +430,42 @@ bool Connection::process_ack(const Repr& seg, size_t payload_len, Instant now, S
     rtt_.reset_backoff();
     // The ACK of our SYN is not new data for congestion control (it starts with IW).
     AckResponse r;
+    const bool was_recovering = cc_->in_recovery();
     if (data_acked > 0 || fin_acked) {
       AckEvent e{ack, acked, flight_before, snd_nxt_, now, rtt_.srtt(), sample};
       e.sack = sack_enabled_;
+      e.sack_lost = rack_lost;
+      e.rack = sack_enabled_ && scoreboard_.sacked_bytes() > 0;
       // Delivered: what this ACK covers, less what was SACKed before (delivered then).
       const auto newly = static_cast<int64_t>(data_acked) +
                          static_cast<int64_t>(scoreboard_.sacked_bytes()) -
                          static_cast<int64_t>(sacked_before);
       fill_rate_sample(e, static_cast<size_t>(std::max<int64_t>(newly, 0)), now);
       r = cc_->on_ack(e);
+      update_prr(was_recovering, flight_before, static_cast<size_t>(std::max<int64_t>(newly, 0)));
     }
     if (r.may_send_new) extra_allowance_ = smss_;
-    // A partial ACK that makes first a hole resent earlier in this recovery: watch that resend as
-    // one made at SND.UNA (sack_recovery's check for a lost retransmission), from now, as its own
-    // time is not kept; otherwise, when the same ACK resends another hole, its loss is left to the
-    // timer. Only with a window that loss leaves as it was (BBR), where it took sending under 1%
-    // loss from 1.6-2.3 to 3.1-3.5 Gbit/s; with NewReno and CUBIC it is not yet shown not to
-    // disturb a drop-tail recovery (the slowstart lab), which RACK would settle.
-    if (cc_->keeps_window_through_loss() && cc_->in_recovery() && snd_una_ < high_rxt_ &&
-        (!una_rexmit_ || una_rexmit_->seq < snd_una_))
-      una_rexmit_ = UnaRexmit{snd_una_, snd_max_, now};
 
     // RFC 6298 5.2/5.3: stop the timer when everything is acknowledged, else restart it.
     if (snd_una_ == snd_max_)
       timer_ = timer::Idle{};
     else
       arm_retransmit(now);
-    if (r.retransmit_first_unacked) {
+    const bool sack_info = scoreboard_.sacked_bytes() > 0 || rack_.lost_bytes() > 0;
+    if (r.retransmit_first_unacked && !was_recovering) {
+      // RACK found a loss on an ACK of new data (RFC 8985 6.2): recovery starts here.
+      ++stats_.fast_retransmits;
+      trace(TraceKind::FastRetransmit, now, snd_una_, "rack");
+      recover(now, out);
+    } else if (r.retransmit_first_unacked && !(sack_enabled_ && sack_info)) {
       ++stats_.fast_retransmits;
       trace(TraceKind::FastRetransmit, now, snd_una_, "partial_ack");  // RFC 6582 3.2 step 3
       recover(now, out);
     } else if (cc_->in_recovery()) {
+      // With SACK a partial ACK says nothing more of the segment now at SND.UNA: RACK tells
+      // whether it was lost (RFC 6675 has no partial-ACK rule). Resending it anyway, as RFC 6582
+      // does, sent again a retransmission still on its way, on every partial ACK; the ACK of
+      // the first copy then dated the second for RACK, which took what went between for lost.
       sack_recovery(now, out);
     }
     // Our FIN acknowledged: the closing states move on (RFC 9293 3.10.7.4, fifth check).
@@ -483,17 +504,21 @@ bool Connection::process_ack(const Repr& seg, size_t payload_len, Instant now, S
         trace_->record(e);
       }
       AckEvent e{ack, 0, flight_before, snd_nxt_, now, rtt_.srtt()};
-      e.sack_lost = sack_enabled_ && scoreboard_.is_lost(snd_una_, smss_);
+      e.sack_lost = rack_lost;
       e.sack = sack_enabled_;
-      fill_rate_sample(
-          e, scoreboard_.sacked_bytes() - std::min(sacked_before, scoreboard_.sacked_bytes()), now);
+      e.rack = sack_enabled_ && scoreboard_.sacked_bytes() > 0;
+      const size_t newly_sacked =
+          scoreboard_.sacked_bytes() - std::min(sacked_before, scoreboard_.sacked_bytes());
+      fill_rate_sample(e, newly_sacked, now);
+      const bool was_recovering = cc_->in_recovery();
       const AckResponse r = cc_->on_ack(e);
+      update_prr(was_recovering, flight_before, newly_sacked);
       if (r.may_send_new) extra_allowance_ = smss_;  // RFC 3042 limited transmit
       if (r.retransmit_first_unacked) {
         ++stats_.fast_retransmits;
-        // RFC 5681 3.2 step 2 (the third duplicate), or RFC 6675 5 step 2 (SACK says lost).
-        trace(TraceKind::FastRetransmit, now, snd_una_, dup_acks_run_ >= 3 ? "dupacks" : "sack");
-        high_rxt_ = snd_una_;
+        // RFC 5681 3.2 step 2 (the third duplicate) without SACK information; with it, RACK found
+        // a segment lost (RFC 8985 6.2).
+        trace(TraceKind::FastRetransmit, now, snd_una_, e.rack ? "rack" : "dupacks");
         recover(now, out);
       } else if (cc_->in_recovery()) {
         sack_recovery(now, out);

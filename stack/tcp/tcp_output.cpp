@@ -165,7 +165,9 @@ void Connection::send_segment(Seq seq, size_t len, bool fin, Instant now, Segmen
   // RFC 6298 3 (Karn): time one fresh segment per round trip when timestamps do not do it.
   if (!retransmission && len > 0 && !rtt_timing_) rtt_timing_ = {seq, now};
   if (retransmission && rtt_timing_ && rtt_timing_->first >= seq) rtt_timing_.reset();
-  if (retransmission && seq == snd_una_ && len > 0) una_rexmit_ = UnaRexmit{seq, snd_max_, now};
+  // RFC 8985 6.1: each data segment's time of sending, for RACK.
+  if (sack_enabled_ && len > 0) rack_.on_send(seq, seq + len, retransmission, snd_max_, now);
+  if (prr_) prr_->out += len;  // RFC 6937: prr_out, all data sent during the recovery
   last_send_ = now;
   transmit(OutSegment{h, std::move(payload)}, now, out, retransmission);
 }
@@ -257,81 +259,100 @@ size_t Connection::retransmit_first(Instant now, SegmentSink& out) {
 }
 
 size_t Connection::sack_pipe() const {
-  // RFC 6675 4 (simplified): the pipe is what is in flight and not known to have arrived.
+  // RFC 6675 4 (simplified): the pipe is what is in flight and not known to have arrived or to
+  // have been lost (a lost segment counts again once it is retransmitted).
   const size_t flight = distance(snd_una_, snd_max_);
-  return flight > scoreboard_.sacked_bytes() ? flight - scoreboard_.sacked_bytes() : 0;
+  const size_t gone = scoreboard_.sacked_bytes() + rack_.lost_bytes();
+  return flight > gone ? flight - gone : 0;
 }
 
 bool Connection::sack_recovery(Instant now, SegmentSink& out) {
-  if (!sack_enabled_ || scoreboard_.sacked_bytes() == 0) return false;
-  // A lost retransmission (RFC 8985 2's case for RACK; RFC 6675 alone repairs it only by the
-  // timer): the resent segment at SND.UNA is still unacknowledged while data sent after it has
-  // been SACKed — DupThresh segments' worth, or any once a round trip and a quarter has passed
-  // since it went (RACK's RTT plus reordering window, RFC 8985 6.2) — so it was lost again.
-  // Resend from SND.UNA, inside the same recovery (no second reduction of cwnd).
-  if (una_rexmit_ && una_rexmit_->seq < snd_una_) una_rexmit_.reset();
-  const auto srtt = rtt_.srtt();
-  const auto sacked_to = scoreboard_.highest_sacked();
-  const bool later_sacked = una_rexmit_ && sacked_to && *sacked_to > una_rexmit_->snd_max;
-  if (una_rexmit_ && cc_->in_recovery() &&
-      (scoreboard_.is_lost(una_rexmit_->snd_max, smss_) ||
-       (later_sacked && srtt && now - una_rexmit_->at > *srtt + *srtt / 4))) {
-    una_rexmit_.reset();
-    high_rxt_ = snd_una_;
-    ++stats_.fast_retransmits;
-    trace(TraceKind::FastRetransmit, now, snd_una_, "lost_rexmit");
-  }
-  size_t pipe = sack_pipe();
-  Seq from = max(high_rxt_, snd_una_);
+  // RACK (RFC 8985 6.2) says what is lost: segments sent before one that has since been
+  // delivered. It finds a lost retransmission (RFC 6675 alone repairs it only by the timer) and
+  // losses above the highest SACKed byte, and it never takes a retransmission still on its way
+  // for lost, which RFC 6675's IsLost did once a recovery had ended with one in flight. As in
+  // Linux, the DupThresh rules are not used beside it (RFC 8985 3.4).
+  if (!sack_enabled_ || rack_.lost_bytes() == 0) return false;
+  Seq from = snd_una_;
   bool sent = false;
-  for (int guard = 0; guard < 256 && pipe < cc_->cwnd() + extra_allowance_; ++guard) {
-    const auto hole = scoreboard_.next_hole(from);
-    if (!hole) break;
-    // RFC 6675 6 (NextSeg rule 1): only holes that the SACKed data above them says are lost.
-    if (!scoreboard_.is_lost(hole->first, smss_)) break;
-    const size_t len = std::min(smss_, distance(hole->first, hole->second));
-    const size_t offset = distance(snd_una_, hole->first);
+  for (int guard = 0; guard < 256 && recovery_budget() > 0; ++guard) {
+    const auto lost = rack_.next_lost(from);
+    if (!lost) break;
+    const size_t len = std::min(smss_, distance(lost->begin, lost->end));
+    const size_t offset = distance(snd_una_, lost->begin);
     const size_t data_left = snd_buf_.size() > offset ? snd_buf_.size() - offset : 0;
     const size_t n = std::min(len, data_left);
-    const bool fin = fin_seq_ && hole->first + n == *fin_seq_ && fin_outstanding();
+    const bool fin = fin_seq_ && lost->begin + n == *fin_seq_ && fin_outstanding();
     if (n == 0 && !fin) break;
-    send_segment(hole->first, n, fin, now, out, true);
-    high_rxt_ = hole->first + n;
-    from = high_rxt_;
-    pipe += n;
+    if (lost->retransmitted) {
+      // A retransmission was lost too: repaired again before the timer.
+      ++stats_.fast_retransmits;
+      trace(TraceKind::FastRetransmit, now, lost->begin, "lost_rexmit");
+    }
+    send_segment(lost->begin, n, fin, now, out, true);
+    from = lost->begin + n;
     sent = true;
   }
   return sent;
 }
 
+size_t Connection::recovery_budget() const {
+  const size_t pipe = sack_pipe();
+  if (!prr_) {
+    const size_t w = cc_->cwnd() + extra_allowance_;
+    return w > pipe ? w - pipe : 0;
+  }
+  const size_t ssthresh = cc_->ssthresh();
+  if (pipe > ssthresh) {
+    // RFC 6937 3.1, the proportional part: what went out keeps pace with what was delivered,
+    // scaled by ssthresh / RecoverFS, so the window comes down to ssthresh over one round trip
+    // instead of all at once (nothing sent until pipe falls below it, as RFC 6675 alone does)
+    // or not at all (NewReno's inflation).
+    const uint64_t due =
+        (static_cast<uint64_t>(prr_->delivered) * ssthresh + prr_->recover_fs - 1) /
+        prr_->recover_fs;
+    return due > prr_->out ? static_cast<size_t>(due - prr_->out) : 0;
+  }
+  // RFC 6937 3.1, slow start reduction bound (PRR-SSRB): back up to ssthresh, at most one
+  // segment more than was delivered.
+  const size_t owed = prr_->delivered > prr_->out ? prr_->delivered - prr_->out : 0;
+  return std::min(ssthresh - pipe, std::max(owed, prr_->last_delivered) + smss_);
+}
+
+void Connection::update_prr(bool was_recovering, size_t flight_before, size_t delivered) {
+  if (!cc_->in_recovery()) {
+    prr_.reset();
+    return;
+  }
+  // BBR keeps its window through a loss and sets it itself: nothing to reduce.
+  if (!sack_enabled_ || cc_->keeps_window_through_loss()) return;
+  if (!was_recovering || !prr_) prr_ = Prr{std::max(flight_before, smss_)};  // RecoverFS
+  prr_->delivered += delivered;
+  prr_->last_delivered = delivered;
+}
+
 void Connection::send_new_in_recovery(Instant now, SegmentSink& out) {
-  // RFC 6675 6, NextSeg rule 3: with what is known lost resent, new data goes while the pipe
-  // (sack_pipe) leaves a segment's room under cwnd, which RFC
-  // 6675 5 (4.2) sets to ssthresh for the recovery. Counting FlightSize instead sent nothing
-  // until the full ACK, so a lost retransmission left no data behind it to be SACKed and show
-  // the loss (sack_recovery's check): the RTO had to find it. Full segments only.
+  // RFC 6675 6, NextSeg rule 3: with what is known lost resent, new data goes while the budget
+  // allows (PRR's, or the pipe's room under cwnd, which RFC 6675 5 (4.2) sets to ssthresh).
+  // Counting FlightSize instead sent nothing until the full ACK, so a lost retransmission left
+  // no data behind it to be delivered and show the loss: the RTO had to find it. Full segments.
   if (snd_nxt_ != snd_max_ || fin_seq_) return;
-  size_t pipe = sack_pipe();
-  const size_t limit = cc_->ssthresh();
-  for (int guard = 0; guard < 256 && pipe + smss_ <= limit; ++guard) {
+  for (int guard = 0; guard < 256; ++guard) {
+    if (prr_ ? recovery_budget() == 0 : sack_pipe() + smss_ > cc_->ssthresh()) break;
     const size_t in_flight = bytes_in_flight();
     const size_t window = snd_wnd_ > in_flight ? snd_wnd_ - in_flight : 0;
     if (unsent() < smss_ || window < smss_) break;
     send_segment(snd_nxt_, smss_, false, now, out, false);
     snd_nxt_ += smss_;
     snd_max_ = snd_nxt_;
-    pipe += smss_;
   }
 }
 
 void Connection::recover(Instant now, SegmentSink& out) {
-  // With SACK, retransmit every hole known lost (RFC 6675); without, the first unacknowledged
+  // With SACK, retransmit what RACK found lost (RFC 8985); without, the first unacknowledged
   // segment (RFC 5681 fast retransmit, RFC 6582 partial ACK).
   if (sack_recovery(now, out)) return;
-  // RFC 6675 HighRxt covers this resend too, or the next duplicate ACK's SACK pass would find the
-  // same hole "lost" and send it a second time.
-  const size_t n = retransmit_first(now, out);
-  high_rxt_ = max(high_rxt_, snd_una_ + n);
+  retransmit_first(now, out);
 }
 
 std::optional<Duration> Connection::probe_timeout() const {

@@ -70,7 +70,11 @@ void Connection::on_retransmit_timeout(Instant now, SegmentSink& out) {
   }
   // RFC 5681 3.1 (eq. 4) and RFC 6298 5.4: shrink to the loss window and resend from SND.UNA.
   cc_->on_retransmission_timeout(bytes_in_flight(), snd_nxt_);
-  if (sack_enabled_) scoreboard_.clear();
+  prr_.reset();
+  if (sack_enabled_) {
+    scoreboard_.clear();
+    rack_.on_timeout();
+  }
   snd_nxt_ = snd_una_;
   if (send_data(now, out) == 0 && fin_outstanding()) retransmit_first(now, out);
   arm_retransmit(now);  // RFC 6298 5.6: restart with the backed-off RTO

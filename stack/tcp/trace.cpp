@@ -31,6 +31,8 @@ std::string_view to_string(TraceKind k) {
       return "dupack";
     case TraceKind::Cwnd:
       return "cwnd";
+    case TraceKind::RackLost:
+      return "rack_lost";
   }
   return "?";
 }

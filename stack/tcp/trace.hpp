@@ -25,11 +25,13 @@ enum class TraceKind : uint8_t {
   State,           // the state changed (state: the new one; detail "from=OLD")
   Rtt,             // an RTT sample was taken (sample_ms) and SRTT/RTTVAR/RTO updated
   Rto,             // the retransmission timer fired (rto_ms: the backed-off RTO)
-  FastRetransmit,  // repaired before the timer: detail dupacks (the third), sack, partial_ack
+  FastRetransmit,  // repaired before the timer: detail dupacks (the third, without SACK), rack
+                   // (RACK found a loss), partial_ack (without SACK), lost_rexmit
   Tlp,             // RFC 8985 tail loss probe
   Persist,         // RFC 9293 3.8.6.1 zero-window probe
   DupAck,          // a duplicate ACK (RFC 5681 2) arrived
   Cwnd,            // cwnd or ssthresh changed
+  RackLost,        // RFC 8985 6.2 marked segments lost (detail: how many); seq is SND.UNA
 };
 
 std::string_view to_string(TraceKind k);

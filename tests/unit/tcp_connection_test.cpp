@@ -806,10 +806,12 @@ TEST_F(ConnFixture, EnoughSackedAboveSndUnaStartsRecoveryBeforeTheThirdDuplicate
   EXPECT_TRUE(conn->congestion().in_recovery());
 }
 
-TEST_F(ConnFixture, AFastRetransmitIsNotSentAgainByTheNextSackPass) {
-  // Three duplicates SACKing one segment: recovery starts, SACK does not yet deem the hole lost,
-  // so the segment at SND.UNA goes by the RFC 5681 rule. A fourth duplicate SACKs more (now
-  // IsLost holds): the hole was already resent (RFC 6675 HighRxt), so it must not go again.
+TEST_F(ConnFixture, WithSackRackNotTheDuplicateCountSaysWhenTheHoleIsLost) {
+  // RFC 8985 6.2: three duplicates SACKing one segment, sent at the same instant as the first,
+  // are not a loss (it may be reordered: a quarter of the minimum RTT is allowed, and RFC 5681's
+  // count of three would have called it one). With more segments SACKed than DupThresh the
+  // window is zero: the hole is lost and goes, once; more duplicates, SACKing segments sent
+  // before the resend, do not send it again.
   established_with_sack();
   send_app(pattern(1460 * 10));
   ASSERT_GE(flush().size(), 10u);
@@ -818,17 +820,25 @@ TEST_F(ConnFixture, AFastRetransmitIsNotSentAgainByTheNextSackPass) {
     d.options.sack.push_back({kIss + 1 + 1460, kIss + 1 + 1460 * (1 + sacked_segments)});
     return input(d);
   };
-  dup(1);
-  dup(1);
-  auto r = dup(1);
-  unsigned resent = 0;
-  for (auto& x : r)
-    resent += x.h.seq == kIss + 1;
-  EXPECT_EQ(resent, 1u);
-  ASSERT_TRUE(conn->congestion().in_recovery());
-  r = dup(4);
-  for (auto& x : r)
-    EXPECT_NE(x.h.seq, kIss + 1) << "the hole at SND.UNA was sent a second time";
+  auto resent = [](const std::vector<Sent>& r) {
+    unsigned n = 0;
+    for (auto& x : r)
+      n += x.h.seq == kIss + 1 && !x.payload.empty();
+    return n;
+  };
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(resent(dup(1)), 0u) << "duplicate " << i + 1;
+  EXPECT_FALSE(conn->congestion().in_recovery());
+  EXPECT_EQ(conn->stats().dup_acks_in, 3u);
+  clock.advance(std::chrono::milliseconds(1));
+  EXPECT_EQ(resent(dup(2)), 0u);
+  EXPECT_EQ(resent(dup(3)), 1u);
+  EXPECT_TRUE(conn->congestion().in_recovery());
+  EXPECT_EQ(conn->stats().fast_retransmits, 1u);
+  EXPECT_EQ(conn->stats().rack_lost, 1u);
+  clock.advance(std::chrono::milliseconds(1));
+  EXPECT_EQ(resent(dup(4)), 0u) << "the hole at SND.UNA was sent a second time";
+  EXPECT_EQ(resent(dup(9)), 0u);
 }
 
 TEST_F(ConnFixture, ALostRetransmissionIsSentAgainOnceDataSentAfterItIsSacked) {
@@ -907,54 +917,170 @@ TEST_F(ConnFixture, ALostRetransmissionIsSentAgainWhenLaterDataIsSackedARoundTri
   EXPECT_EQ(conn->stats().fast_retransmits, 2u);
 }
 
-TEST_F(ConnFixture, WithBbrAHoleResentBeforeAPartialAckMadeItFirstIsWatchedForLossToo) {
-  // With BBR (see autotune_send_buffer and process_ack). Segments 0, 2 and 5 of the first flight
-  // are lost. SACKs show 0 and 2 lost, and both are resent. The resend of 0 arrives, that of 2 is
-  // lost too. The partial ACK that makes 2 the first hole shows 5 lost as well, which is resent
-  // then, so 2 is not resent at that ACK. Data sent after that ACK and SACKed a round trip later
-  // shows 2 was lost again: it goes again, not after the retransmission timer.
-  config.congestion_control = "bbr";
+// Segment numbers (of 1460 bytes from ISS + 1) of the data segments in `v`.
+std::vector<uint32_t> data_segments(const std::vector<Sent>& v) {
+  std::vector<uint32_t> segs;
+  for (const auto& x : v)
+    if (!x.payload.empty()) segs.push_back((x.h.seq - kIss - 1) / 1460);
+  return segs;
+}
+bool contains(const std::vector<uint32_t>& v, uint32_t s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+TEST_F(ConnFixture, ARunOfLossesAtTheTailIsResentOnceASegmentSentAfterItArrives) {
+  // A flight of 20 segments, 10..29: the last 8 are lost (a drop-tail queue's burst), and so is
+  // segment 12. Nothing above the run is SACKed, so RFC 6675 alone would resend the run one
+  // segment per partial ACK. RACK (RFC 8985 6.2): when the resend of segment 12, sent after the
+  // run, is acknowledged, the whole run is known lost and goes as the window allows.
   established_with_sack();
-  send_app(pattern(1460 * 80));
-  flush();
-  auto sacked = [&](uint32_t ack_seg, std::vector<std::pair<uint32_t, uint32_t>> blocks) {
-    Repr d = seg(flags({Flag::Ack}), 1, 1 + ack_seg * 1460);
+  send_app(pattern(1460 * 60));
+  ASSERT_EQ(data_segments(flush()).size(), 10u);
+  clock.advance(std::chrono::microseconds(200));
+  auto r = data_segments(input(seg(flags({Flag::Ack}), 1, 1 + 10 * 1460)));
+  for (uint32_t s : data_segments(flush()))
+    r.push_back(s);
+  ASSERT_TRUE(contains(r, 29)) << "the second flight is not 20 segments";
+  clock.advance(std::chrono::microseconds(200));
+  // Segments 13..21 arrive: 12 is lost.
+  Repr d = seg(flags({Flag::Ack}), 1, 1 + 12 * 1460);
+  d.options.sack.push_back({kIss + 1 + 13 * 1460, kIss + 1 + 22 * 1460});
+  r = data_segments(input(d));
+  ASSERT_TRUE(contains(r, 12)) << "RACK did not find segment 12 lost";
+  ASSERT_TRUE(conn->congestion().in_recovery());
+  for (uint32_t s = 22; s < 30; ++s)
+    EXPECT_FALSE(contains(r, s)) << "segment " << s << " resent before anything after it came";
+  // The resend arrives: the ACK covers everything up to the run.
+  clock.advance(std::chrono::microseconds(200));
+  r = data_segments(input(seg(flags({Flag::Ack}), 1, 1 + 22 * 1460)));
+  std::vector<uint32_t> run;
+  for (uint32_t s : r)
+    if (s >= 22 && s < 30) run.push_back(s);
+  EXPECT_GE(run.size(), 4u) << "the run went one segment at a time";
+  EXPECT_GE(conn->stats().rack_lost, 1u + run.size());
+  EXPECT_EQ(conn->stats().timeouts, 0u);
+}
+
+TEST_F(ConnFixture, AResendStillOnItsWayIsNotSentAgainWhenARecoveryEndsBeforeItArrives) {
+  // Recovery begins for segment 0 with segments 0..9 out. Segment 10, the first sent in
+  // recovery, is lost too and resent. The ACK for segment 0's resend ends the recovery (it
+  // covers everything sent before it began); duplicates then SACK segments 11.. sent before
+  // segment 10's resend. RFC 6675 would call segment 10 lost again (three SACKed above it) and
+  // send it again; RACK knows it went after them.
+  established_with_sack();
+  send_app(pattern(1460 * 60));
+  flush();  // segments 0..9
+  clock.advance(std::chrono::microseconds(200));
+  Repr d = seg(flags({Flag::Ack}), 1, 1);
+  d.options.sack.push_back({kIss + 1 + 1460, kIss + 1 + 5 * 1460});
+  auto r = data_segments(input(d));
+  ASSERT_TRUE(contains(r, 0));
+  ASSERT_TRUE(conn->congestion().in_recovery());
+  uint32_t high = 10;
+  auto sacks = [&](std::vector<std::pair<uint32_t, uint32_t>> blocks, uint32_t ack = 0) {
+    clock.advance(std::chrono::microseconds(200));
+    Repr x = seg(flags({Flag::Ack}), 1, 1 + ack * 1460);
     for (auto [b, e] : blocks)
-      d.options.sack.push_back({kIss + 1 + b * 1460, kIss + 1 + e * 1460});
-    return input(d);
-  };
-  auto sent_segs = [](const std::vector<Sent>& v) {
-    std::vector<uint32_t> segs;
-    for (const auto& x : v)
-      if (!x.payload.empty()) segs.push_back((x.h.seq - kIss - 1) / 1460);
-    return segs;
-  };
-  auto has = [](const std::vector<uint32_t>& v, uint32_t s) {
-    return std::find(v.begin(), v.end(), s) != v.end();
-  };
-  uint32_t high = 10;  // one past the highest segment sent
-  auto note = [&](const std::vector<uint32_t>& v) {
-    for (uint32_t x : v)
-      high = std::max(high, x + 1);
+      x.options.sack.push_back({kIss + 1 + b * 1460, kIss + 1 + e * 1460});
+    auto v = data_segments(input(x));
+    for (uint32_t s : v)
+      high = std::max(high, s + 1);
     return v;
   };
-  auto r = note(sent_segs(sacked(0, {{1, 2}, {3, 5}, {6, 8}})));
-  ASSERT_TRUE(has(r, 0));
-  ASSERT_TRUE(has(r, 2));
-  ASSERT_FALSE(has(r, 5));  // two segments SACKed above it: not known lost yet
-  ASSERT_TRUE(conn->congestion().in_recovery());
-  clock.advance(std::chrono::milliseconds(1));
-  const uint32_t before_partial = high;
-  r = note(sent_segs(sacked(2, {{6, 9}, {3, 5}})));  // 0 and 1 arrived; 5 is lost
-  ASSERT_TRUE(has(r, 5));
-  ASSERT_FALSE(has(r, 2));
-  note(sent_segs(flush()));
-  ASSERT_GT(high, before_partial) << "nothing new went out after the partial ACK";
-  ASSERT_TRUE(conn->rtt().srtt().has_value());
-  clock.advance(2 * *conn->rtt().srtt() + std::chrono::milliseconds(1));
-  r = sent_segs(sacked(2, {{3, high}}));
-  EXPECT_TRUE(has(r, 2)) << "the lost resend of segment 2 waits for the timer";
+  // The rest of the first flight arrives; new segments go as the pipe drains.
+  for (uint32_t e = 6; e <= 10; ++e)
+    sacks({{1, e}});
+  ASSERT_GE(high, 14u) << "not enough new data went out during recovery";
+  const uint32_t sent_before_resend = high;
+  // 10 is lost: 11..13 arrive, and 10 goes again.
+  r = sacks({{11, 14}, {1, 10}});
+  ASSERT_TRUE(contains(r, 10));
+  // Segment 0's resend arrives: everything below 10 is acknowledged, recovery is over.
+  sacks({{11, 14}}, 10);
+  ASSERT_FALSE(conn->congestion().in_recovery());
+  // Duplicates SACK segments sent before 10's resend.
+  for (int i = 0; i < 3; ++i)
+    EXPECT_FALSE(contains(sacks({{11, sent_before_resend}}, 10), 10)) << "resent again, " << i;
   EXPECT_EQ(conn->stats().timeouts, 0u);
+}
+
+TEST_F(ConnFixture, WithSackAPartialAckDoesNotResendARetransmissionStillOnItsWay) {
+  // Segments 0 and 2 of 0..9 are lost, found so and both resent. The resend of 0 arrives: the
+  // partial ACK makes 2 the first hole, but its resend went after everything SACKed and is on
+  // its way. RFC 6582's rule (resend the segment at SND.UNA on a partial ACK) would send it
+  // again; with SACK, RACK says what is lost, and that is nothing yet.
+  established_with_sack();
+  send_app(pattern(1460 * 60));
+  flush();
+  clock.advance(std::chrono::microseconds(200));
+  Repr d = seg(flags({Flag::Ack}), 1, 1);
+  d.options.sack.push_back({kIss + 1 + 3 * 1460, kIss + 1 + 10 * 1460});
+  d.options.sack.push_back({kIss + 1 + 1460, kIss + 1 + 2 * 1460});
+  auto r = data_segments(input(d));
+  ASSERT_TRUE(contains(r, 0));
+  ASSERT_TRUE(contains(r, 2));
+  clock.advance(std::chrono::microseconds(200));
+  Repr p = seg(flags({Flag::Ack}), 1, 1 + 2 * 1460);
+  p.options.sack.push_back({kIss + 1 + 3 * 1460, kIss + 1 + 10 * 1460});
+  r = data_segments(input(p));
+  EXPECT_TRUE(conn->congestion().in_recovery());
+  EXPECT_FALSE(contains(r, 2)) << "the resend of segment 2 was sent again";
+  EXPECT_EQ(conn->stats().retransmits, 2u);
+}
+
+TEST_F(ConnFixture, WithSackPrrSendsOneSegmentForEveryTwoDeliveredWhileThePipeIsAboveSsthresh) {
+  // RFC 6937: 20 segments out (10..29), segment 10 lost. NewReno's ssthresh is half of that, so
+  // while the pipe is above it, Proportional Rate Reduction lets out ssthresh / RecoverFS = 1/2
+  // segment per segment delivered: the retransmission, then new data every other ACK. RFC 6675
+  // alone would send nothing new until the pipe fell below ssthresh, ten ACKs on.
+  established_with_sack();
+  send_app(pattern(1460 * 80));
+  ASSERT_EQ(data_segments(flush()).size(), 10u);
+  clock.advance(std::chrono::microseconds(200));
+  auto r = data_segments(input(seg(flags({Flag::Ack}), 1, 1 + 10 * 1460)));
+  for (uint32_t s : data_segments(flush()))
+    r.push_back(s);
+  ASSERT_TRUE(contains(r, 29));
+  ASSERT_FALSE(contains(r, 30));
+  uint32_t sacked_to = 12;
+  auto dup = [&]() {
+    clock.advance(std::chrono::microseconds(20));
+    Repr d = seg(flags({Flag::Ack}), 1, 1 + 10 * 1460);
+    d.options.sack.push_back({kIss + 1 + 11 * 1460, kIss + 1 + sacked_to++ * 1460});
+    return data_segments(input(d));
+  };
+  // Three segments SACKed above 10: RACK calls it lost, recovery starts, 10 goes.
+  dup();
+  dup();
+  r = dup();
+  ASSERT_TRUE(conn->congestion().in_recovery());
+  ASSERT_TRUE(contains(r, 10));
+  EXPECT_EQ(conn->congestion().ssthresh(), 10u * 1460);
+  size_t fresh = 0;
+  for (int i = 0; i < 8; ++i)
+    for (uint32_t s : dup())
+      fresh += s >= 30;
+  EXPECT_GE(fresh, 3u) << "no proportional sending while the pipe was above ssthresh";
+  EXPECT_LE(fresh, 5u) << "more than one new segment for every two delivered";
+}
+
+TEST_F(ConnFixture, RackStartsRecoveryOnAnAckOfNewData) {
+  // RFC 8985 6.2 on an ACK that moves SND.UNA: its SACK block shows segment 6 arrived, sent
+  // after segment 5, which is missing. Recovery starts there, without duplicates.
+  established_with_sack();
+  send_app(pattern(1460 * 10));
+  flush();
+  clock.advance(std::chrono::milliseconds(1));
+  Repr d = seg(flags({Flag::Ack}), 1, 1 + 5 * 1460);
+  d.options.sack.push_back({kIss + 1 + 6 * 1460, kIss + 1 + 10 * 1460});
+  const auto r = data_segments(input(d));
+  EXPECT_TRUE(conn->congestion().in_recovery());
+  EXPECT_TRUE(contains(r, 5));
+  EXPECT_EQ(conn->stats().dup_acks_in, 0u);
+  EXPECT_EQ(conn->stats().fast_retransmits, 1u);
+  // NewReno halved what was in flight (10 segments), and cwnd is ssthresh (RFC 6675 5).
+  EXPECT_EQ(conn->congestion().ssthresh(), 5u * 1460);
+  EXPECT_EQ(conn->congestion().cwnd(), 5u * 1460);
 }
 
 TEST_F(ConnFixture, WithBbrDuringRecoveryTheSendBufferHoldsWhatIsOutstandingAndAWindowMore) {

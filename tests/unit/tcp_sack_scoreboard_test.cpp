@@ -1,5 +1,5 @@
 // SackScoreboard (stack/tcp/sack_scoreboard): merging SACK blocks, ignoring bogus ones, SND.UNA
-// advancing, RFC 6675 IsLost, holes, the bound on ranges, wrap-around, and a randomized check
+// advancing, the bound on ranges, wrap-around, and a randomized check
 // against a per-byte model.
 #include <gtest/gtest.h>
 
@@ -32,8 +32,6 @@ TEST(SackScoreboard, StartsEmpty) {
   EXPECT_EQ(sb.sacked_bytes(), 0u);
   EXPECT_FALSE(sb.is_sacked(at(0)));
   EXPECT_FALSE(sb.highest_sacked());
-  EXPECT_FALSE(sb.next_hole(at(0)));
-  EXPECT_FALSE(sb.is_lost(at(0), 100));
   EXPECT_EQ(sb.allocated_bytes(), 0u);
 }
 
@@ -127,59 +125,8 @@ TEST(SackScoreboard, WorksAcrossTheSequenceWrap) {
   EXPECT_TRUE(sb.is_sacked(Seq(0)));
   EXPECT_FALSE(sb.is_sacked(Seq(0x80)));
   EXPECT_EQ(sb.highest_sacked(), Seq(0x100));
-  EXPECT_EQ(sb.next_hole(una), std::pair(una, una + 0x80u));
-  EXPECT_EQ(sb.next_hole(Seq(0x10)), std::pair(Seq(0x80), Seq(0xC0)));
   sb.advance(Seq(0x40));
   EXPECT_EQ(sb.sacked_bytes(), 0x40u + 0x40u);
-}
-
-TEST(SackScoreboard, NextHole) {
-  SackScoreboard sb;
-  sack(sb, 0, 10000, {block(1000, 2000), block(3000, 4000), block(5000, 5500)});
-  using H = std::pair<Seq, Seq>;
-  EXPECT_EQ(sb.next_hole(at(0)), H(at(0), at(1000)));
-  EXPECT_EQ(sb.next_hole(at(999)), H(at(999), at(1000)));
-  EXPECT_EQ(sb.next_hole(at(1000)), H(at(2000), at(3000)));  // inside a range: the next hole
-  EXPECT_EQ(sb.next_hole(at(1999)), H(at(2000), at(3000)));
-  EXPECT_EQ(sb.next_hole(at(2500)), H(at(2500), at(3000)));
-  EXPECT_EQ(sb.next_hole(at(4000)), H(at(4000), at(5000)));
-  // Nothing above the highest SACKed byte counts as a hole (RFC 2018 5).
-  EXPECT_FALSE(sb.next_hole(at(5000)));
-  EXPECT_FALSE(sb.next_hole(at(5500)));
-  EXPECT_FALSE(sb.next_hole(at(9000)));
-}
-
-TEST(SackScoreboard, IsLostCountsBytesAboveTheSequenceNumber) {
-  constexpr size_t kSmss = 100;
-  SackScoreboard sb;
-  // 200 bytes above: not more than (DupThresh - 1) * SMSS, and at least 2 segments' worth.
-  sack(sb, 0, 10000, {block(1000, 1200)});
-  EXPECT_FALSE(sb.is_lost(at(500), kSmss));
-  // 201 bytes: more than 2 * SMSS (and so at least 3 segments).
-  sack(sb, 0, 10000, {block(1200, 1201)});
-  EXPECT_TRUE(sb.is_lost(at(500), kSmss));
-  // Only bytes above the sequence number count: from 1000, bytes 1001..1200 are 200.
-  EXPECT_FALSE(sb.is_lost(at(1000), kSmss));
-  EXPECT_TRUE(sb.is_lost(at(999), kSmss));
-  EXPECT_FALSE(sb.is_lost(at(1201), kSmss));
-}
-
-TEST(SackScoreboard, IsLostCountsDiscontiguousSegments) {
-  constexpr size_t kSmss = 1000;
-  SackScoreboard sb;
-  // Three small SACKed segments above a hole: DupThresh of them (RFC 6675 9: the reason
-  // IsLost looks at bytes, not SMSS-sized segments only).
-  sack(sb, 0, 10000, {block(100, 110), block(200, 210)});
-  EXPECT_FALSE(sb.is_lost(at(50), kSmss));
-  sack(sb, 0, 10000, {block(300, 310)});
-  EXPECT_TRUE(sb.is_lost(at(50), kSmss));
-  EXPECT_FALSE(sb.is_lost(at(150), kSmss));
-  // A run longer than SMSS holds at least two segments: with one more range that makes three.
-  SackScoreboard sb2;
-  sack(sb2, 0, 10000, {block(1000, 2001)});
-  EXPECT_FALSE(sb2.is_lost(at(0), kSmss));
-  sack(sb2, 0, 10000, {block(3000, 3001)});
-  EXPECT_TRUE(sb2.is_lost(at(0), kSmss));
 }
 
 TEST(SackScoreboard, RangesAreBoundedKeepingTheLargest) {
@@ -275,36 +222,6 @@ TEST(SackScoreboard, MatchesAPerByteModel) {
       ASSERT_FALSE(sb.highest_sacked());
     } else {
       ASSERT_EQ(sb.highest_sacked(), seq(runs.back().second));
-    }
-
-    for (int probe = 0; probe < 8 && una < nxt; ++probe) {
-      const uint64_t from = rand(una, nxt);
-      // next_hole: the first unSACKed byte at or after `from` below the highest SACKed one.
-      std::optional<std::pair<Seq, Seq>> hole;
-      const uint64_t high = runs.empty() ? 0 : runs.back().second;
-      uint64_t p = from;
-      while (p < high && model[p])
-        ++p;
-      if (p < high) {
-        uint64_t q = p;
-        while (!model[q])
-          ++q;
-        hole = std::pair(seq(p), seq(q));
-      }
-      ASSERT_EQ(sb.next_hole(seq(from)), hole) << "step " << step << " from " << from;
-
-      // is_lost: segments counted as ceil(run / SMSS) over the runs' parts above `from`.
-      const size_t smss = std::vector<size_t>{10, 100, 536}[rand(0, 2)];
-      size_t above = 0;
-      size_t segments = 0;
-      for (const auto& [rb, re] : runs) {
-        if (re <= from + 1) continue;
-        const uint64_t n = re - std::max(rb, from + 1);
-        above += n;
-        segments += (n + smss - 1) / smss;
-      }
-      const bool lost = segments >= 3 || above > 2 * smss;
-      ASSERT_EQ(sb.is_lost(seq(from), smss), lost) << "step " << step << " from " << from;
     }
   }
   EXPECT_GT(nxt, 100'000u);  // the flight went well past the wrap

@@ -63,7 +63,7 @@ TEST(TcpTrace, CsvLineHasEveryFieldInHeaderOrder) {
   const auto fields = std::count(header.begin(), header.end(), ',');
   for (auto k : {TraceKind::Send, TraceKind::Recv, TraceKind::State, TraceKind::Rtt, TraceKind::Rto,
                  TraceKind::FastRetransmit, TraceKind::Tlp, TraceKind::Persist, TraceKind::DupAck,
-                 TraceKind::Cwnd}) {
+                 TraceKind::Cwnd, TraceKind::RackLost}) {
     TraceEvent x;
     x.kind = k;
     x.detail = "a,b";  // a comma in a detail must not add a field

@@ -1,0 +1,196 @@
+// Rack: the per-segment records and RFC 8985 6.2's steps over them.
+#include "stack/tcp/rack.hpp"
+
+#include <algorithm>
+
+namespace tundra::tcp {
+
+namespace {
+// RFC 6675 2's DupThresh, which RFC 8985 6.2 step 4 compares the SACKed segments with.
+constexpr size_t kDupThresh = 3;
+}  // namespace
+
+size_t Rack::find(Seq s) const {
+  const auto it = std::partition_point(segs_.begin() + static_cast<std::ptrdiff_t>(head_),
+                                       segs_.end(), [&](const Segment& g) { return g.end <= s; });
+  return static_cast<size_t>(it - segs_.begin());
+}
+
+size_t Rack::split_at(Seq s) {
+  const size_t i = find(s);
+  if (i == segs_.size() || segs_[i].begin >= s) return i;
+  // `s` lies inside record i: it becomes [begin, s) and [s, end), both with its state. Records
+  // are whole segments unless the device cut them (TSO) or a retransmission took part of one.
+  Segment tail = segs_[i];
+  tail.begin = s;
+  segs_[i].end = s;
+  if (tail.sacked) ++sacked_segments_;
+  segs_.insert(segs_.begin() + static_cast<std::ptrdiff_t>(i) + 1, tail);
+  settled_ = std::min(settled_, i);
+  return i + 1;
+}
+
+void Rack::on_send(Seq begin, Seq end, bool retransmission, Seq snd_max, Instant now) {
+  if (end <= begin) return;
+  if (!retransmission) {
+    if (head_ == segs_.size() || segs_.back().end <= begin) {
+      segs_.push_back(Segment{begin, end, max(end, snd_max), now, ++sendings_});
+      return;
+    }
+    // New data below what is recorded cannot happen (SND.MAX only grows); treat it as resent.
+  }
+  // A retransmission: the records it covers go again now, and are no longer lost.
+  size_t i = split_at(begin);
+  const size_t last = split_at(end);
+  ++sendings_;
+  for (; i < last; ++i) {
+    Segment& g = segs_[i];
+    if (g.lost) lost_bytes_ -= distance(g.begin, g.end);
+    g.lost = false;
+    g.retransmitted = true;
+    g.xmit = now;
+    g.order = sendings_;
+    g.horizon = max(snd_max, end);
+    settled_ = std::min(settled_, i);
+  }
+}
+
+void Rack::delivered(const Segment& seg, Instant now) {
+  const Duration rtt = now - seg.xmit;
+  // RFC 8985 6.2 step 2: an ACK that came sooner than the path allows answers the first sending
+  // of a retransmitted segment, not the retransmission, and says nothing of when that went.
+  if (seg.retransmitted && min_rtt_ && rtt < *min_rtt_) return;
+  if (!newest_ || sent_after(seg.order, newest_->order)) newest_ = seg;
+}
+
+bool Rack::on_ack(Seq una, std::span<const std::pair<Seq, Seq>> blocks, Instant now) {
+  newest_.reset();
+  bool any = false;
+  // Cumulatively acknowledged: delivered now unless SACKed before.
+  while (head_ < segs_.size() && segs_[head_].end <= una) {
+    const Segment& g = segs_[head_];
+    if (g.lost) lost_bytes_ -= distance(g.begin, g.end);
+    if (g.sacked)
+      --sacked_segments_;
+    else
+      delivered(g, now), any = true;
+    ++head_;
+  }
+  if (head_ < segs_.size() && segs_[head_].begin < una) {
+    Segment& g = segs_[head_];
+    if (g.lost) lost_bytes_ -= distance(g.begin, una);
+    g.begin = una;
+  }
+  if (have_fack_ && fack_ <= una) have_fack_ = false;
+  settled_ = std::max(settled_, head_);
+  // Selectively acknowledged (RFC 2018): blocks outside what is recorded are ignored.
+  std::optional<Seq> fack = have_fack_ ? std::optional<Seq>(fack_) : std::nullopt;
+  for (const auto& [b, e] : blocks) {
+    if (head_ == segs_.size() || e <= b || e <= segs_[head_].begin || b >= segs_.back().end)
+      continue;
+    size_t i = split_at(max(b, segs_[head_].begin));
+    const size_t last = split_at(min(e, segs_.back().end));
+    for (; i < last; ++i) {
+      Segment& g = segs_[i];
+      if (g.sacked) continue;
+      g.sacked = true;
+      ++sacked_segments_;
+      if (g.lost) lost_bytes_ -= distance(g.begin, g.end);
+      g.lost = false;
+      // RFC 8985 6.2 step 3: a segment never resent, SACKed below one SACKed by an earlier ACK,
+      // arrived out of order. (Within one ACK the blocks come newest first, not in order.)
+      if (!g.retransmitted && have_fack_ && g.end < fack_) reordering_seen_ = true;
+      if (!fack || g.end > *fack) fack = g.end;
+      delivered(g, now);
+      any = true;
+    }
+  }
+  if (fack) {
+    fack_ = *fack;
+    have_fack_ = true;
+  }
+  if (newest_) {
+    rack_rtt_ = now - newest_->xmit;
+    if (!have_rack_ || sent_after(newest_->order, rack_order_)) {
+      have_rack_ = true;
+      rack_xmit_ = newest_->xmit;
+      rack_order_ = newest_->order;
+      rack_horizon_ = newest_->horizon;
+    }
+  }
+  compact();
+  return any;
+}
+
+Duration Rack::reordering_window(bool in_recovery, std::optional<Duration> srtt) const {
+  if (!reordering_seen_ && (in_recovery || sacked_segments_ >= kDupThresh)) return Duration{0};
+  if (!min_rtt_) return Duration{0};
+  Duration w = *min_rtt_ / 4;
+  if (srtt) w = std::min(w, *srtt);
+  return w;
+}
+
+size_t Rack::detect_loss(Duration reo_wnd, Instant now) {
+  if (!have_rack_) return 0;
+  size_t marked = 0;
+  size_t i = std::max(settled_, head_);
+  // Records below settled_ are SACKed or marked lost; move the hint over those found here.
+  bool all_settled = true;
+  for (; i < segs_.size() && segs_[i].begin < rack_horizon_; ++i) {
+    Segment& g = segs_[i];
+    if (g.sacked || g.lost) {
+      if (all_settled) settled_ = i + 1;
+      continue;
+    }
+    if (!sent_after(rack_order_, g.order)) {
+      all_settled = false;
+      continue;
+    }
+    // RFC 8985 6.2 step 5: lost once RACK.rtt plus the reordering window has passed since it
+    // went. (No reordering timer for the rest: the next ACK, the probe or the RTO looks again.)
+    if (g.xmit + rack_rtt_ + reo_wnd <= now) {
+      g.lost = true;
+      lost_bytes_ += distance(g.begin, g.end);
+      ++marked;
+      if (all_settled) settled_ = i + 1;
+    } else {
+      all_settled = false;
+    }
+  }
+  return marked;
+}
+
+void Rack::on_timeout() {
+  for (size_t i = head_; i < segs_.size(); ++i) {
+    segs_[i].sacked = false;
+    segs_[i].lost = false;
+  }
+  lost_bytes_ = 0;
+  sacked_segments_ = 0;
+  settled_ = head_;
+  have_fack_ = false;
+}
+
+std::optional<Rack::Lost> Rack::next_lost(Seq from) const {
+  if (lost_bytes_ == 0) return std::nullopt;
+  for (size_t i = std::max(find(from), head_); i < segs_.size(); ++i)
+    if (segs_[i].lost) return Lost{max(segs_[i].begin, from), segs_[i].end, segs_[i].retransmitted};
+  return std::nullopt;
+}
+
+void Rack::compact() {
+  if (head_ == segs_.size()) {
+    // Everything acknowledged: an idle connection holds no records.
+    std::vector<Segment>().swap(segs_);
+    head_ = settled_ = 0;
+    have_rack_ = have_fack_ = false;
+    return;
+  }
+  if (head_ >= 64 && head_ * 2 >= segs_.size()) {
+    segs_.erase(segs_.begin(), segs_.begin() + static_cast<std::ptrdiff_t>(head_));
+    settled_ -= std::min(settled_, head_);
+    head_ = 0;
+  }
+}
+
+}  // namespace tundra::tcp
