@@ -63,7 +63,11 @@ void Rack::delivered(const Segment& seg, Instant now) {
   if (!newest_ || sent_after(seg.order, newest_->order)) newest_ = seg;
 }
 
-bool Rack::on_ack(Seq una, std::span<const std::pair<Seq, Seq>> blocks, Instant now) {
+bool Rack::on_ack(Seq una, std::span<const std::pair<Seq, Seq>> blocks, Instant now, size_t smss) {
+  smss = std::max<size_t>(smss, 1);
+  const auto on_segment_edge = [&](size_t i, Seq s) {
+    return distance(segs_[i].begin, s) % smss == 0;
+  };
   newest_.reset();
   bool any = false;
   // Cumulatively acknowledged: delivered now unless SACKed before.
@@ -88,8 +92,13 @@ bool Rack::on_ack(Seq una, std::span<const std::pair<Seq, Seq>> blocks, Instant 
   for (const auto& [b, e] : blocks) {
     if (head_ == segs_.size() || e <= b || e <= segs_[head_].begin || b >= segs_.back().end)
       continue;
-    size_t i = split_at(max(b, segs_[head_].begin));
-    const size_t last = split_at(min(e, segs_.back().end));
+    // [i, last): the records the block covers whole, after splitting at its edges.
+    const Seq lo = max(b, segs_[head_].begin), hi = min(e, segs_.back().end);
+    size_t i = find(lo);
+    if (segs_[i].begin < lo) i = on_segment_edge(i, lo) ? split_at(lo) : i + 1;
+    size_t last = find(hi);
+    if (last < segs_.size() && segs_[last].begin < hi && on_segment_edge(last, hi))
+      last = split_at(hi);
     for (; i < last; ++i) {
       Segment& g = segs_[i];
       if (g.sacked) continue;

@@ -29,7 +29,11 @@ class Rack {
   // An acceptable ACK arrived: SND.UNA is now `una`, and `blocks` are its SACK blocks. Records
   // the segments it delivered and updates RACK.xmit_ts, RACK.end_seq and RACK.rtt from the most
   // recently sent of them (RFC 8985 6.2 steps 1-3). Returns whether any segment was delivered.
-  bool on_ack(Seq una, std::span<const std::pair<Seq, Seq>> blocks, Instant now);
+  // A block's edge inside a record splits it only `smss` bytes from its start, or a multiple of
+  // that: where the device cut a large segment (TSO). An edge elsewhere is no segment of ours,
+  // and the record it cuts is not taken as SACKed; so a peer's odd blocks cannot grow the
+  // records beyond one per segment sent.
+  bool on_ack(Seq una, std::span<const std::pair<Seq, Seq>> blocks, Instant now, size_t smss);
   // An RTT sample the connection took: RACK.min_RTT is the least of them.
   void on_rtt_sample(Duration rtt) { min_rtt_ = min_rtt_ ? std::min(*min_rtt_, rtt) : rtt; }
   // RFC 8985 6.2 step 4: the reordering window. Zero while no reordering has been seen and loss

@@ -405,7 +405,7 @@ bool Connection::process_ack(const Repr& seg, size_t payload_len, Instant now, S
       if (nblocks < blocks.size()) blocks[nblocks++] = {Seq(b.left), Seq(b.right)};
     const std::span<const std::pair<Seq, Seq>> taken(blocks.data(), nblocks);
     if (nblocks > 0) scoreboard_.update(ack, snd_max_, taken);
-    if (rack_.on_ack(ack, taken, now)) {
+    if (rack_.on_ack(ack, taken, now, smss_)) {
       const size_t marked =
           rack_.detect_loss(rack_.reordering_window(cc_->in_recovery(), rtt_.srtt()), now);
       stats_.rack_lost += marked;

@@ -40,7 +40,7 @@ TEST(Rack, ASegmentIsLostOnceOneSentAfterItIsDeliveredAndTheWindowHasPassed) {
   send_flight(r, 10, 10);  // 0..9 at 0, 10, ..., 90 us
   EXPECT_EQ(r.tracked(), 10u);
   // Segment 3 (sent at 30 us) is SACKed at 130 us: RACK.rtt = 100 us.
-  ASSERT_TRUE(r.on_ack(off(0), sack(3, 4), at_us(130)));
+  ASSERT_TRUE(r.on_ack(off(0), sack(3, 4), at_us(130), kMss));
   // Outside recovery with one SACKed segment the window is min_RTT / 4 = 25 us: segment 0 went
   // 30 us before segment 3, so it is lost; 1 and 2 (20 and 10 us before) may be reordered.
   const Duration w = r.reordering_window(false, milliseconds(1));
@@ -69,13 +69,13 @@ TEST(Rack, TheReorderingWindowIsZeroInRecoveryOrWithDupThreshSackedUnlessReorder
   EXPECT_EQ(r.reordering_window(false, milliseconds(1)), microseconds(20));
   EXPECT_EQ(r.reordering_window(true, milliseconds(1)), microseconds(0));
   EXPECT_EQ(r.reordering_window(false, microseconds(10)), microseconds(10));  // at most SRTT
-  r.on_ack(off(0), sack(5, 7), at_us(100));
+  r.on_ack(off(0), sack(5, 7), at_us(100), kMss);
   EXPECT_EQ(r.reordering_window(false, milliseconds(1)), microseconds(20));  // two SACKed
-  r.on_ack(off(0), sack(7, 8), at_us(100));
+  r.on_ack(off(0), sack(7, 8), at_us(100), kMss);
   EXPECT_EQ(r.reordering_window(false, milliseconds(1)), microseconds(0));  // DupThresh
   EXPECT_FALSE(r.reordering_seen());
   // Segment 2, never resent, SACKed below segment 7: it came out of order.
-  r.on_ack(off(0), sack(2, 3), at_us(110));
+  r.on_ack(off(0), sack(2, 3), at_us(110), kMss);
   EXPECT_TRUE(r.reordering_seen());
   EXPECT_EQ(r.reordering_window(true, milliseconds(1)), microseconds(20));
 }
@@ -87,7 +87,7 @@ TEST(Rack, BlocksOfOneAckInAnyOrderAreNotReordering) {
   // RFC 2018 4: the first block is the newest, so one ACK lists 6..8 before 2..4.
   const std::array<std::pair<Seq, Seq>, 2> blocks{std::pair{off(6), off(8)},
                                                   std::pair{off(2), off(4)}};
-  r.on_ack(off(0), blocks, at_us(100));
+  r.on_ack(off(0), blocks, at_us(100), kMss);
   EXPECT_FALSE(r.reordering_seen());
 }
 
@@ -95,7 +95,7 @@ TEST(Rack, ALostRetransmissionIsFoundWhenSomethingSentAfterItIsDelivered) {
   Rack r;
   r.on_rtt_sample(microseconds(100));
   send_flight(r, 10, 0);  // all at 0
-  r.on_ack(off(0), sack(1, 10), at_us(100));
+  r.on_ack(off(0), sack(1, 10), at_us(100), kMss);
   ASSERT_EQ(r.detect_loss(microseconds(0), at_us(100)), 1u);
   // Segment 0 is resent at 100 us, then new segments 10 and 11 go at 110 us.
   r.on_send(off(0), off(1), true, off(10), at_us(100));
@@ -104,10 +104,10 @@ TEST(Rack, ALostRetransmissionIsFoundWhenSomethingSentAfterItIsDelivered) {
   r.on_send(off(10), off(11), false, off(11), at_us(110));
   r.on_send(off(11), off(12), false, off(12), at_us(110));
   // An ACK that delivers only what went before the resend says nothing of it.
-  r.on_ack(off(0), sack(1, 10), at_us(205));
+  r.on_ack(off(0), sack(1, 10), at_us(205), kMss);
   EXPECT_EQ(r.detect_loss(microseconds(0), at_us(205)), 0u);
   // Segment 10 is SACKed 100 us after it went: the resend, 10 us older, is lost too.
-  r.on_ack(off(0), sack(1, 11), at_us(210));
+  r.on_ack(off(0), sack(1, 11), at_us(210), kMss);
   EXPECT_EQ(r.detect_loss(microseconds(0), at_us(210)), 1u);
   const auto l = r.next_lost(off(0));
   ASSERT_TRUE(l.has_value());
@@ -119,13 +119,13 @@ TEST(Rack, ARetransmissionSentAtTheSameInstantAsLaterNewDataIsOrderedBySending) 
   Rack r;
   r.on_rtt_sample(microseconds(100));
   send_flight(r, 4, 0);
-  r.on_ack(off(0), sack(1, 4), at_us(100));
+  r.on_ack(off(0), sack(1, 4), at_us(100), kMss);
   ASSERT_EQ(r.detect_loss(microseconds(0), at_us(100)), 1u);
   // At one clock reading: the resend of 0, then new segment 4. Segment 3 (sent long before) is
   // SACKed again, and segment 4 is not yet: the resend is not lost.
   r.on_send(off(0), off(1), true, off(4), at_us(100));
   r.on_send(off(4), off(5), false, off(5), at_us(100));
-  r.on_ack(off(0), sack(1, 4), at_us(100));
+  r.on_ack(off(0), sack(1, 4), at_us(100), kMss);
   EXPECT_EQ(r.detect_loss(microseconds(0), at_us(100)), 0u);
   EXPECT_EQ(r.lost_bytes(), 0u);
 }
@@ -134,16 +134,16 @@ TEST(Rack, AnAckSoonerThanTheMinimumRttDoesNotDateARetransmission) {
   Rack r;
   r.on_rtt_sample(microseconds(100));
   send_flight(r, 4, 0);
-  r.on_ack(off(0), sack(2, 4), at_us(100));
+  r.on_ack(off(0), sack(2, 4), at_us(100), kMss);
   ASSERT_EQ(r.detect_loss(microseconds(0), at_us(100)), 2u);  // 0 and 1
   // Segment 1 is resent at 100 us and SACKed 10 us later: the first sending arrived, late; that
   // SACK does not make the resend's time RACK's, which would call segment 0's resend lost.
   r.on_send(off(1), off(2), true, off(4), at_us(100));
   r.on_send(off(0), off(1), true, off(4), at_us(101));
-  r.on_ack(off(0), sack(1, 4), at_us(110));
+  r.on_ack(off(0), sack(1, 4), at_us(110), kMss);
   EXPECT_EQ(r.detect_loss(microseconds(0), at_us(110)), 0u);
   // The cumulative ACK of segment 0's resend 100 us after it went: a genuine sample.
-  r.on_ack(off(1), {}, at_us(201));
+  r.on_ack(off(1), {}, at_us(201), kMss);
   EXPECT_EQ(r.tracked(), 3u);
 }
 
@@ -157,7 +157,7 @@ TEST(Rack, ARecordIsSplitWhereASackBlockOrARetransmissionCutsIt) {
   // The device cut it; segments 3..5 and 8 are SACKed.
   const std::array<std::pair<Seq, Seq>, 2> blocks{std::pair{off(8), off(9)},
                                                   std::pair{off(3), off(6)}};
-  r.on_ack(off(0), blocks, at_us(110));
+  r.on_ack(off(0), blocks, at_us(110), kMss);
   EXPECT_EQ(r.tracked(), 4u);  // [0,3) [3,6) [6,8) [8,9)
   EXPECT_EQ(r.detect_loss(microseconds(0), at_us(110)), 2u);
   EXPECT_EQ(r.lost_bytes(), 5 * kMss);
@@ -169,7 +169,7 @@ TEST(Rack, ARecordIsSplitWhereASackBlockOrARetransmissionCutsIt) {
   EXPECT_EQ(l->begin, off(1));
   EXPECT_EQ(l->end, off(3));
   // A cumulative ACK into the middle of a lost record takes its lower part.
-  r.on_ack(off(2), {}, at_us(200));
+  r.on_ack(off(2), {}, at_us(200), kMss);
   EXPECT_EQ(r.lost_bytes(), 3 * kMss);  // [2,3) and [6,8)
   EXPECT_EQ(r.next_lost(off(0))->begin, off(2));
 }
@@ -178,14 +178,14 @@ TEST(Rack, ATimeoutForgetsWhatWasSackedOrLostAndAllAckedGivesTheRecordsBack) {
   Rack r;
   r.on_rtt_sample(microseconds(100));
   send_flight(r, 10, 0);
-  r.on_ack(off(0), sack(5, 10), at_us(100));
+  r.on_ack(off(0), sack(5, 10), at_us(100), kMss);
   ASSERT_EQ(r.detect_loss(microseconds(0), at_us(100)), 5u);
   EXPECT_GT(r.allocated_bytes(), 0u);
   r.on_timeout();
   EXPECT_EQ(r.lost_bytes(), 0u);
   EXPECT_FALSE(r.next_lost(off(0)).has_value());
   EXPECT_EQ(r.reordering_window(false, milliseconds(1)), microseconds(25));  // nothing SACKed
-  r.on_ack(off(10), {}, at_us(300));
+  r.on_ack(off(10), {}, at_us(300), kMss);
   EXPECT_EQ(r.tracked(), 0u);
   EXPECT_EQ(r.allocated_bytes(), 0u);
 }
@@ -194,11 +194,33 @@ TEST(Rack, BlocksOutsideWhatWasSentAreIgnored) {
   Rack r;
   r.on_rtt_sample(microseconds(100));
   send_flight(r, 3, 0);
-  EXPECT_FALSE(r.on_ack(off(0), sack(5, 9), at_us(100)));  // above SND.MAX
+  EXPECT_FALSE(r.on_ack(off(0), sack(5, 9), at_us(100), kMss));  // above SND.MAX
   const std::array<std::pair<Seq, Seq>, 1> backwards{std::pair{off(2), off(1)}};
-  EXPECT_FALSE(r.on_ack(off(0), backwards, at_us(100)));
+  EXPECT_FALSE(r.on_ack(off(0), backwards, at_us(100), kMss));
   EXPECT_EQ(r.detect_loss(microseconds(0), at_us(100)), 0u);
   EXPECT_EQ(r.tracked(), 3u);
+}
+
+TEST(Rack, BlockEdgesOffTheSegmentGridNeitherSplitNorSack) {
+  // A peer's blocks that end inside our segments (no receiver of our segments sends them; a
+  // hostile one might, a byte at a time) do not split records: the records stay one per
+  // segment sent, and a segment covered only in part is not SACKed.
+  Rack r;
+  r.on_rtt_sample(microseconds(100));
+  send_flight(r, 10, 0);
+  for (uint32_t i = 0; i < 1000; ++i) {
+    const Seq b = off(1) + (i * 7) % (9 * kMss);
+    const std::array<std::pair<Seq, Seq>, 1> odd{std::pair{b, b + 1u}};
+    r.on_ack(off(0), odd, at_us(100), kMss);
+  }
+  EXPECT_EQ(r.tracked(), 10u);
+  EXPECT_EQ(r.detect_loss(microseconds(0), at_us(200)), 0u);  // nothing SACKed, nothing lost
+  // A block from the middle of segment 2 to the end of segment 4 SACKs 3 and 4 only.
+  const std::array<std::pair<Seq, Seq>, 1> part{std::pair{off(2) + 500u, off(5)}};
+  r.on_ack(off(0), part, at_us(210), kMss);
+  EXPECT_EQ(r.tracked(), 10u);
+  EXPECT_EQ(r.detect_loss(microseconds(0), at_us(210)), 3u);  // 0, 1 and 2, sent before 3 and 4
+  EXPECT_EQ(r.lost_bytes(), 3 * kMss);
 }
 
 TEST(Rack, ManyRoundsOfLossKeepTheRecordsAndTheLostCountConsistent) {
@@ -214,7 +236,7 @@ TEST(Rack, ManyRoundsOfLossKeepTheRecordsAndTheLostCountConsistent) {
       r.on_send(off(sent), off(sent + 1), false, off(sent + 1), at_us(t));
     t += 100;
     // Everything but the first of this round's segments arrives.
-    r.on_ack(off(una), sack(una + 1, sent), at_us(t));
+    r.on_ack(off(una), sack(una + 1, sent), at_us(t), kMss);
     r.detect_loss(microseconds(0), at_us(t));
     size_t walked = 0;
     for (auto l = r.next_lost(off(una)); l; l = r.next_lost(l->end))
@@ -224,7 +246,7 @@ TEST(Rack, ManyRoundsOfLossKeepTheRecordsAndTheLostCountConsistent) {
     r.on_send(off(una), off(una + 1), true, off(sent), at_us(t));
     t += 100;
     una = sent;
-    r.on_ack(off(una), {}, at_us(t));
+    r.on_ack(off(una), {}, at_us(t), kMss);
     ASSERT_EQ(r.lost_bytes(), 0u);
   }
   EXPECT_EQ(r.tracked(), 0u);
