@@ -55,12 +55,12 @@ void Rack::on_send(Seq begin, Seq end, bool retransmission, Seq snd_max, Instant
   }
 }
 
-void Rack::delivered(const Segment& seg, Instant now) {
+void Rack::delivered(const Segment& seg, Instant now, std::optional<Segment>& newest) const {
   const Duration rtt = now - seg.xmit;
   // RFC 8985 6.2 step 2: an ACK that came sooner than the path allows answers the first sending
   // of a retransmitted segment, not the retransmission, and says nothing of when that went.
   if (seg.retransmitted && min_rtt_ && rtt < *min_rtt_) return;
-  if (!newest_ || sent_after(seg.order, newest_->order)) newest_ = seg;
+  if (!newest || sent_after(seg.order, newest->order)) newest = seg;
 }
 
 bool Rack::on_ack(Seq una, std::span<const std::pair<Seq, Seq>> blocks, Instant now, size_t smss) {
@@ -68,16 +68,18 @@ bool Rack::on_ack(Seq una, std::span<const std::pair<Seq, Seq>> blocks, Instant 
   const auto on_segment_edge = [&](size_t i, Seq s) {
     return distance(segs_[i].begin, s) % smss == 0;
   };
-  newest_.reset();
+  std::optional<Segment> newest;
   bool any = false;
   // Cumulatively acknowledged: delivered now unless SACKed before.
   while (head_ < segs_.size() && segs_[head_].end <= una) {
     const Segment& g = segs_[head_];
     if (g.lost) lost_bytes_ -= distance(g.begin, g.end);
-    if (g.sacked)
+    if (g.sacked) {
       --sacked_segments_;
-    else
-      delivered(g, now), any = true;
+    } else {
+      delivered(g, now, newest);
+      any = true;
+    }
     ++head_;
   }
   if (head_ < segs_.size() && segs_[head_].begin < una) {
@@ -110,7 +112,7 @@ bool Rack::on_ack(Seq una, std::span<const std::pair<Seq, Seq>> blocks, Instant 
       // arrived out of order. (Within one ACK the blocks come newest first, not in order.)
       if (!g.retransmitted && have_fack_ && g.end < fack_) reordering_seen_ = true;
       if (!fack || g.end > *fack) fack = g.end;
-      delivered(g, now);
+      delivered(g, now, newest);
       any = true;
     }
   }
@@ -118,13 +120,13 @@ bool Rack::on_ack(Seq una, std::span<const std::pair<Seq, Seq>> blocks, Instant 
     fack_ = *fack;
     have_fack_ = true;
   }
-  if (newest_) {
-    rack_rtt_ = now - newest_->xmit;
-    if (!have_rack_ || sent_after(newest_->order, rack_order_)) {
+  if (newest) {
+    rack_rtt_ = now - newest->xmit;
+    if (!have_rack_ || sent_after(newest->order, rack_order_)) {
       have_rack_ = true;
-      rack_xmit_ = newest_->xmit;
-      rack_order_ = newest_->order;
-      rack_horizon_ = newest_->horizon;
+      rack_xmit_ = newest->xmit;
+      rack_order_ = newest->order;
+      rack_horizon_ = newest->horizon;
     }
   }
   compact();

@@ -81,8 +81,9 @@ class Rack {
   size_t find(Seq s) const;
   // Makes `s` a record boundary if it falls inside one; returns the index of the record at `s`.
   size_t split_at(Seq s);
-  // A segment was delivered (cumulatively or by SACK): the candidate for RACK's segment.
-  void delivered(const Segment& seg, Instant now);
+  // A segment was delivered (cumulatively or by SACK): it becomes `newest` (the most recently
+  // sent segment this ACK delivered, the candidate for RACK's segment) if sent after it.
+  void delivered(const Segment& seg, Instant now, std::optional<Segment>& newest) const;
   void compact();
 
   std::vector<Segment> segs_;  // by sequence, disjoint; from head_ on; freed when all are acked
@@ -101,8 +102,6 @@ class Rack {
   bool reordering_seen_ = false;
   std::optional<Duration> min_rtt_;  // RACK.min_RTT
   uint64_t sendings_ = 0;
-  // The most recently sent segment the ACK being processed delivered.
-  std::optional<Segment> newest_;
 };
 
 }  // namespace tundra::tcp
