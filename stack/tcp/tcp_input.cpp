@@ -405,12 +405,14 @@ bool Connection::process_ack(const Repr& seg, size_t payload_len, Instant now, S
       if (nblocks < blocks.size()) blocks[nblocks++] = {Seq(b.left), Seq(b.right)};
     const std::span<const std::pair<Seq, Seq>> taken(blocks.data(), nblocks);
     if (nblocks > 0) scoreboard_.update(ack, snd_max_, taken);
-    if (rack_.on_ack(ack, taken, now, smss_)) {
-      const size_t marked =
-          rack_.detect_loss(rack_.reordering_window(cc_->in_recovery(), rtt_.srtt()), now);
-      stats_.rack_lost += marked;
-      if (marked > 0 && trace_) trace(TraceKind::RackLost, now, snd_una_, std::to_string(marked));
-    }
+    // On every ACK, not only one that delivers something new: time passes, and a segment's
+    // reordering window may be over by the next ACK (a tail loss probe's answer, say, which
+    // may only repeat what was SACKed).
+    rack_.on_ack(ack, taken, now, smss_);
+    const size_t marked =
+        rack_.detect_loss(rack_.reordering_window(cc_->in_recovery(), rtt_.srtt()), now);
+    stats_.rack_lost += marked;
+    if (marked > 0 && trace_) trace(TraceKind::RackLost, now, snd_una_, std::to_string(marked));
     rack_lost = rack_.lost_bytes() > 0;
   }
   if (ack > snd_una_) {
@@ -519,6 +521,8 @@ bool Connection::process_ack(const Repr& seg, size_t payload_len, Instant now, S
         // RFC 5681 3.2 step 2 (the third duplicate) without SACK information; with it, RACK found
         // a segment lost (RFC 8985 6.2).
         trace(TraceKind::FastRetransmit, now, snd_una_, e.rack ? "rack" : "dupacks");
+        // A tail loss probe armed before the recovery does not go during it (RFC 8985 7.2).
+        if (tlp_pending_) arm_retransmit(now);
         recover(now, out);
       } else if (cc_->in_recovery()) {
         sack_recovery(now, out);

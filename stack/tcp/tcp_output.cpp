@@ -277,7 +277,9 @@ bool Connection::sack_recovery(Instant now, SegmentSink& out) {
   bool sent = false;
   for (int guard = 0; guard < 256 && recovery_budget() > 0; ++guard) {
     const auto lost = rack_.next_lost(from);
-    if (!lost) break;
+    // After a timeout SND.NXT went back to SND.UNA and send_data() resends in order from there:
+    // what lies at or above SND.NXT goes that way, once (here too, it went twice).
+    if (!lost || lost->begin >= snd_nxt_) break;
     const size_t len = std::min(smss_, distance(lost->begin, lost->end));
     const size_t offset = distance(snd_una_, lost->begin);
     const size_t data_left = snd_buf_.size() > offset ? snd_buf_.size() - offset : 0;
@@ -304,7 +306,7 @@ size_t Connection::recovery_budget() const {
   }
   const size_t ssthresh = cc_->ssthresh();
   if (pipe > ssthresh) {
-    // RFC 6937 3.1, the proportional part: what went out keeps pace with what was delivered,
+    // RFC 6937 3, the proportional part: what went out keeps pace with what was delivered,
     // scaled by ssthresh / RecoverFS, so the window comes down to ssthresh over one round trip
     // instead of all at once (nothing sent until pipe falls below it, as RFC 6675 alone does)
     // or not at all (NewReno's inflation).
@@ -313,7 +315,7 @@ size_t Connection::recovery_budget() const {
         prr_->recover_fs;
     return due > prr_->out ? static_cast<size_t>(due - prr_->out) : 0;
   }
-  // RFC 6937 3.1, slow start reduction bound (PRR-SSRB): back up to ssthresh, at most one
+  // RFC 6937 3, slow start reduction bound (PRR-SSRB): back up to ssthresh, at most one
   // segment more than was delivered.
   const size_t owed = prr_->delivered > prr_->out ? prr_->delivered - prr_->out : 0;
   return std::min(ssthresh - pipe, std::max(owed, prr_->last_delivered) + smss_);
@@ -352,6 +354,9 @@ void Connection::recover(Instant now, SegmentSink& out) {
   // With SACK, retransmit what RACK found lost (RFC 8985); without, the first unacknowledged
   // segment (RFC 5681 fast retransmit, RFC 6582 partial ACK).
   if (sack_recovery(now, out)) return;
+  // After a timeout, resending from SND.NXT (back at SND.UNA then) is under way: send_data()
+  // covers SND.UNA's segment, or already did.
+  if (snd_nxt_ < snd_max_) return;
   retransmit_first(now, out);
 }
 

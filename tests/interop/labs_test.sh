@@ -2,7 +2,8 @@
 # The seven TCP labs of docs/labs, end to end as a student runs them (scripts/lab.sh, each in a
 # namespace of its own): every lab must finish, write its plots, and every claim its check makes
 # about the trace must hold (scripts/lab_check.py: slow start doubles cwnd per round trip, a fast
-# retransmit follows three duplicate ACKs, the Nagle run stalls on the delayed ACK and
+# retransmit resends what RACK found lost, PRR paces a recovery, the Nagle run stalls on the
+# delayed ACK and
 # TCP_NODELAY removes it, the persist timer backs off, TIME-WAIT fills the port range, ...).
 source "$(dirname "$0")/lib.sh"
 interop_init labs "$@"

@@ -1064,6 +1064,75 @@ TEST_F(ConnFixture, WithSackPrrSendsOneSegmentForEveryTwoDeliveredWhileThePipeIs
   EXPECT_LE(fresh, 5u) << "more than one new segment for every two delivered";
 }
 
+TEST_F(ConnFixture, RackLooksAgainOnAnAckThatDeliversNothingNew) {
+  // Segment 0 goes 1 us before segments 1..9. Segment 1 is SACKed 10 us later: within the
+  // reordering window (a quarter of the minimum RTT, 2.5 us here) of segment 0, which may yet
+  // arrive. A repeat of that ACK 9 us on delivers nothing new, but the window is over by then:
+  // segment 0 is lost (RFC 8985 6.2 runs on every ACK).
+  established_with_sack();
+  send_app(pattern(1460));
+  ASSERT_EQ(data_segments(flush()).size(), 1u);
+  clock.advance(std::chrono::microseconds(1));
+  send_app(pattern(1460 * 9));
+  ASSERT_EQ(data_segments(flush()).size(), 9u);
+  Repr d = seg(flags({Flag::Ack}), 1, 1);
+  d.options.sack.push_back({kIss + 1 + 1460, kIss + 1 + 2 * 1460});
+  clock.advance(std::chrono::microseconds(10));
+  EXPECT_FALSE(contains(data_segments(input(d)), 0));
+  EXPECT_EQ(conn->stats().rack_lost, 0u);
+  clock.advance(std::chrono::microseconds(9));
+  EXPECT_TRUE(contains(data_segments(input(d)), 0));
+  EXPECT_EQ(conn->stats().rack_lost, 1u);
+  EXPECT_TRUE(conn->congestion().in_recovery());
+}
+
+TEST_F(ConnFixture, AfterTimeoutsARackRecoveryLeavesTheResendingToGoBackN) {
+  // Two timeouts in a row leave SND.NXT one segment past SND.UNA, and `recover` there. An ACK
+  // for that segment SACKs 3..9: RACK finds 1 and 2 lost and a recovery starts, while the
+  // timeout's resending from SND.NXT is under way. Each of 1 and 2 goes once, not once by
+  // each.
+  established_with_sack();
+  send_app(pattern(1460 * 10));
+  ASSERT_EQ(data_segments(flush()).size(), 10u);
+  for (int i = 0; i < 6 && conn->stats().timeouts < 2; ++i)
+    advance_to_deadline();  // the tail loss probe, then the retransmission timer, twice
+  ASSERT_EQ(conn->stats().timeouts, 2u);
+  clock.advance(std::chrono::microseconds(100));
+  Repr d = seg(flags({Flag::Ack}), 1, 1 + 1460);
+  d.options.sack.push_back({kIss + 1 + 3 * 1460, kIss + 1 + 10 * 1460});
+  auto r = data_segments(input(d));
+  for (uint32_t s : data_segments(flush()))
+    r.push_back(s);
+  for (int i = 0; i < 4; ++i) {
+    clock.advance(std::chrono::microseconds(100));
+    Repr x = seg(flags({Flag::Ack}), 1, 1 + 1460);
+    x.options.sack.push_back({kIss + 1 + 3 * 1460, kIss + 1 + 10 * 1460});
+    for (uint32_t s : data_segments(input(x)))
+      r.push_back(s);
+  }
+  EXPECT_EQ(std::count(r.begin(), r.end(), 1u), 1) << "segment 1 went twice";
+  EXPECT_LE(std::count(r.begin(), r.end(), 2u), 1) << "segment 2 went twice";
+}
+
+TEST_F(ConnFixture, ATailLossProbeArmedBeforeARecoveryDoesNotGoDuringIt) {
+  // RFC 8985 7.2: no probe in fast recovery. The probe timer, armed when the flight went, gives
+  // way to the retransmission timer when a duplicate starts the recovery.
+  established_with_sack();
+  send_app(pattern(1460 * 10));
+  flush();
+  const auto* armed = std::get_if<tcp::timer::Retransmit>(&conn->timer());
+  ASSERT_NE(armed, nullptr);
+  ASSERT_LT(armed->at, clock.now() + conn->rtt().rto()) << "no probe armed";
+  clock.advance(std::chrono::microseconds(100));
+  Repr d = seg(flags({Flag::Ack}), 1, 1);
+  d.options.sack.push_back({kIss + 1 + 1460, kIss + 1 + 5 * 1460});
+  ASSERT_TRUE(contains(data_segments(input(d)), 0));
+  ASSERT_TRUE(conn->congestion().in_recovery());
+  const auto* rt = std::get_if<tcp::timer::Retransmit>(&conn->timer());
+  ASSERT_NE(rt, nullptr);
+  EXPECT_GE(rt->at, clock.now() + conn->rtt().rto());
+}
+
 TEST_F(ConnFixture, RackStartsRecoveryOnAnAckOfNewData) {
   // RFC 8985 6.2 on an ACK that moves SND.UNA: its SACK block shows segment 6 arrived, sent
   // after segment 5, which is missing. Recovery starts there, without duplicates.
