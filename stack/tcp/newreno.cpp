@@ -28,6 +28,18 @@ bool RenoRecovery::beyond_recover(Seq ack, bool sack) const {
   return sack ? ack - 1u >= *recover_ : ack - 1u > *recover_;
 }
 
+size_t RenoRecovery::loss_base(size_t flight) const {
+  // RFC 5681 3.2 halves FlightSize (RFC 9438 4.6: CUBIC takes beta_cubic of it). Right after a
+  // SACK recovery FlightSize can be far above cwnd: SND.UNA waited behind a hole while new data
+  // went out, and FlightSize counts all of it, what was SACKed too. A loss then gave CUBIC an
+  // ssthresh of 0.7 x 269 kB where the path held 110 kB, the recovery overfilled the queue again
+  // and lost its own retransmissions (the slowstart lab, a timeout one run in five). As Linux,
+  // reduce from cwnd when it is the smaller (RFC 9438 4.6 mentions implementations that use
+  // cwnd; taking the smaller of the two keeps FlightSize's guard against a cwnd that an
+  // application-limited sender never used).
+  return std::min(flight, cwnd_);
+}
+
 AckResponse RenoRecovery::on_ack(const AckEvent& e) {
   fresh_ = false;
   return e.kind() == AckKind::Duplicate ? on_duplicate(e) : on_new_data(e);
@@ -69,7 +81,7 @@ AckResponse RenoRecovery::on_new_data(const AckEvent& e) {
     // RFC 8985 6.2 (RACK): an ACK of new data can show a loss too, where its SACK blocks say
     // that something sent after a still missing segment arrived. Recovery starts as on the third
     // duplicate, with cwnd = ssthresh (RFC 6675 5 step 4.2: no duplicates to inflate it by).
-    ssthresh_ = ssthresh_after_loss(e.flight_before, LossSignal::DuplicateAcks);
+    ssthresh_ = ssthresh_after_loss(loss_base(e.flight_before), LossSignal::DuplicateAcks);
     cwnd_ = ssthresh_;
     recover_ = e.snd_nxt - 1u;
     in_recovery_ = true;
@@ -134,7 +146,7 @@ AckResponse RenoRecovery::on_duplicate(const AckEvent& e) {
 
   // RFC 5681 3.2 steps 2 and 3, with RFC 6582 3.2 step 2 recording recover. The algorithm
   // decides how far ssthresh falls (NewReno halves FlightSize, CUBIC takes beta_cubic of it).
-  ssthresh_ = ssthresh_after_loss(flight_at_first_dup_, LossSignal::DuplicateAcks);
+  ssthresh_ = ssthresh_after_loss(loss_base(flight_at_first_dup_), LossSignal::DuplicateAcks);
   // RFC 5681 3.2 step 3 inflates cwnd by the three segments the duplicates say have left; with
   // SACK the pipe counts those (RFC 6675 5 step 4.2: cwnd = ssthresh).
   cwnd_ = e.sack ? ssthresh_ : ssthresh_ + kDupThreshold * smss_;

@@ -63,6 +63,8 @@ class RenoRecovery : public CongestionControl {
  private:
   AckResponse on_new_data(const AckEvent& e);
   AckResponse on_duplicate(const AckEvent& e);
+  // What a loss reduces from: FlightSize, or cwnd when smaller.
+  size_t loss_base(size_t flight) const;
   // RFC 6582 3.2 step 2: does `ack` cover more than recover, i.e. ack - 1 > recover?
   bool beyond_recover(Seq ack, bool sack = false) const;
 

@@ -413,6 +413,54 @@ TEST(TcpCongestion, SmallerSmssLaterKeepsTheSegmentCount) {
   EXPECT_EQ(f.cc.smss(), 1400u);
 }
 
+TEST(TcpCongestion, WithRackALossReducesFromCwndWhenFlightSizeIsLarger) {
+  // After a SACK recovery SND.UNA may lag far behind: FlightSize (30 segments here) counts what
+  // was SACKed while new data went out under a 10-segment cwnd. RACK then finds a loss on an ACK
+  // of new data: ssthresh is half of cwnd, not of FlightSize, and cwnd = ssthresh (no duplicates
+  // to inflate it by, RFC 6675 5).
+  Flow f;
+  f.fill();
+  f.send(20 * kSmss);  // beyond cwnd, as sending during a recovery leaves it
+  ASSERT_EQ(f.flight(), 30'000u);
+  ASSERT_EQ(f.cc.cwnd(), 10'000u);
+  const AckEvent e{.ack = f.una + 1000u,
+                   .bytes_acked = 1000,
+                   .flight_before = f.flight(),
+                   .snd_nxt = f.nxt,
+                   .now = f.now,
+                   .sack_lost = true,
+                   .rack = true,
+                   .sack = true};
+  f.una += 1000u;
+  const AckResponse r = f.cc.on_ack(e);
+  EXPECT_TRUE(r.retransmit_first_unacked);
+  EXPECT_TRUE(f.cc.in_recovery());
+  EXPECT_EQ(f.cc.ssthresh(), 5'000u);
+  EXPECT_EQ(f.cc.cwnd(), 5'000u);
+}
+
+TEST(TcpCongestion, WithRackDuplicatesAloneDoNotStartRecovery) {
+  // RFC 8985: with SACK information only RACK's finding starts a recovery, however many
+  // duplicates come; its finding does on the first.
+  Flow f;
+  f.fill();
+  auto dup = [&](bool lost) {
+    return f.cc.on_ack(AckEvent{.ack = f.una,
+                                .flight_before = f.flight(),
+                                .snd_nxt = f.nxt,
+                                .now = f.now,
+                                .sack_lost = lost,
+                                .rack = true,
+                                .sack = true});
+  };
+  for (int i = 0; i < 5; ++i)
+    EXPECT_FALSE(dup(false).retransmit_first_unacked) << i;
+  EXPECT_FALSE(f.cc.in_recovery());
+  EXPECT_TRUE(dup(true).retransmit_first_unacked);
+  EXPECT_TRUE(f.cc.in_recovery());
+  EXPECT_EQ(f.cc.cwnd(), f.cc.ssthresh());  // no inflation with SACK
+}
+
 TEST(TcpCongestion, RecoveryWorksAcrossSequenceWrap) {
   Flow f;
   f.una = f.nxt = Seq(0xffff'f000u);
