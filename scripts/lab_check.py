@@ -6,6 +6,7 @@ trace tundra wrote and the programs' logs, and prints each claim with the figure
 
 Exit status 0 when every claim holds, 1 when one does not, 2 on bad arguments or unreadable input.
 """
+import bisect
 import json
 import os
 import re
@@ -62,6 +63,240 @@ def rounds(conn):
             if e.ack >= mark:
                 mark, pending = highest, True
     return out
+
+
+class Scoreboard:
+    """What the receiver holds above the cumulative ACK, as its SACK blocks said (RFC 2018): the
+    union of the blocks seen, less what the ACK has passed. Ranges [left, right), in order."""
+
+    def __init__(self):
+        self.ranges = []
+
+    def add(self, left, right):
+        merged = []
+        for a, b in self.ranges:
+            if b < left or a > right:
+                merged.append((a, b))
+            else:
+                left, right = min(a, left), max(b, right)
+        self.ranges = sorted(merged + [(left, right)])
+
+    def advance(self, ack):
+        self.ranges = [(max(a, ack), b) for a, b in self.ranges if b > ack]
+
+    def bytes(self):
+        return sum(b - a for a, b in self.ranges)
+
+    def covers(self, left, right):
+        return any(a <= left and right <= b for a, b in self.ranges)
+
+
+def loss_repairs(conn):
+    """Replays a trace as the sender saw it and returns its fast_retransmit rows, each a dict with
+    what RFC 8985 6.2 (RACK), RFC 5681 3.2 and RFC 6937 3 (PRR) need to judge it:
+      row, detail: the fast_retransmit row; flights: FlightSize at the ACK that led to it and at
+        the first duplicate ACK of that run, each capped at the cwnd before the loss (what the
+        reduction starts from when FlightSize is larger: it counts SACKed data too); dupacks: duplicates of SND.UNA before it;
+      sack_info: the receiver had SACKed something above SND.UNA; marked: a rack_lost row came
+        since the previous recovery began (or the last timeout);
+      resent: the first data segment sent after the row; sacked: the receiver held it already;
+        was_rexmit: its sending before was a retransmission too; rack_ok: that sending went
+        before the most recently sent segment the receiver has reported (RACK's rule);
+    and, for a row that starts a recovery (rack, dupacks):
+      cwnd_rows: (cwnd, ssthresh) of every row until the recovery ends (an ACK beyond the highest
+        octet sent when it began, or a timeout);
+      prr: (delivered, sent, due) after each ACK of the recovery's first part, while the pipe
+        (RFC 6675 4, less what RACK marked lost) is certainly above ssthresh; due is
+        ssthresh / RecoverFS of what was delivered (RFC 6937 3); room: data and window were left."""
+    ev = conn.events
+    mss = mss_of(conn) or 1
+    total = max((e.seq + e.len for e in ev if e.event == "send" and e.len), default=0)
+    board = Scoreboard()
+    sent = {}          # segment start -> (order of its last sending, end, that one a rexmit)
+    starts = []        # the segment starts, sorted
+    reported = set()   # segment starts the receiver has acknowledged or SACKed since last sent
+    order = rack_order = 0
+    una = snd_max = snd_nxt = 0
+    lost_ub = 0        # bytes marked lost and not resent: at least what tundra holds lost
+    marked_since = False
+    dup_run, first_dup_flight = 0, None
+    ack_row, ack_delivered = None, 0
+    block = None       # the ACK being processed: pipe before its sends, and its window
+    out, rec, waiting = [], None, []
+
+    def report(left, right):
+        nonlocal rack_order
+        i = bisect.bisect_left(starts, left)
+        while i < len(starts) and starts[i] < right:
+            s = starts[i]
+            if sent[s][1] <= right and s not in reported:
+                reported.add(s)
+                rack_order = max(rack_order, sent[s][0])  # RFC 8985 6.2 step 2
+            i += 1
+
+    def settle():
+        # PRR's account of the ACK just processed, once its sends are known.
+        if rec is None or not rec["open"] or block is None or not rec["proportional"]:
+            return
+        ss = rec["row"].ssthresh or 0
+        if block["pipe"] <= ss:
+            rec["proportional"] = False  # PRR's reduction bound from here on
+            return
+        due = -(-rec["delivered"] * ss // rec["recover_fs"])
+        rec["prr"].append((rec["delivered"], rec["out"], due, block["room"]))
+
+    last_cwnd, row_cwnd = None, None  # cwnd on the row before this one, and on this one
+    for e in ev:
+        last_cwnd = row_cwnd
+        if e.cwnd is not None:
+            row_cwnd = e.cwnd
+        if rec is not None and rec["open"] and e.cwnd is not None and e.ssthresh is not None:
+            rec["cwnd_rows"].append((e.cwnd, e.ssthresh))
+        if e.event == "send" and e.len:
+            if block is not None:
+                block["sending"] = True
+            order += 1
+            if e.seq not in sent:
+                bisect.insort(starts, e.seq)
+            for r in waiting:
+                prior = sent.get(e.seq)
+                r.update(resent=e, sacked=board.covers(e.seq, e.seq + e.len),
+                         was_rexmit=bool(prior and prior[2]),
+                         rack_ok=bool(prior) and prior[0] < rack_order)
+            waiting = []
+            sent[e.seq] = (order, e.seq + e.len, e.rexmit)
+            reported.discard(e.seq)
+            snd_max = max(snd_max, e.seq + e.len)
+            if e.seq <= snd_nxt:
+                snd_nxt = max(snd_nxt, e.seq + e.len)
+            if e.rexmit:
+                lost_ub = max(lost_ub - e.len, 0)
+            if rec is not None and rec["open"]:
+                rec["out"] += e.len
+        elif e.event == "recv" and e.ack is not None:
+            settle()
+            before = board.bytes()
+            advanced = max(e.ack - una, 0)
+            if advanced:
+                report(una, e.ack)
+                una = e.ack
+                dup_run, first_dup_flight = 0, None
+            for left, right in e.sack:
+                if left >= una and right > left:
+                    board.add(left, right)
+                    report(left, right)
+            board.advance(una)
+            snd_nxt = max(snd_nxt, una)
+            lost_ub = min(lost_ub, max(snd_max - una - board.bytes(), 0))
+            ack_row, ack_delivered = e, max(advanced + board.bytes() - before, 0)
+            block = dict(sending=False, pipe=snd_max - una - board.bytes() - lost_ub,
+                         room=snd_max + mss <= total and e.ack + (e.win or 0) >= snd_max + mss)
+            if rec is not None and rec["open"]:
+                if una > rec["recover"]:
+                    rec["open"] = False
+                else:
+                    rec["delivered"] += ack_delivered
+        elif e.event == "dupack":
+            dup_run += 1
+            if dup_run == 1 and ack_row is not None:
+                first_dup_flight = ack_row.inflight
+        elif e.event == "rack_lost":
+            n = int(e.detail or 0) * mss
+            lost_ub += n
+            if block is not None and not block["sending"]:
+                block["pipe"] -= n
+            marked_since = True
+        elif e.event == "tlp":
+            if rec is not None and rec["open"]:
+                rec["proportional"] = False  # a tail loss probe goes outside PRR's account
+        elif e.event == "rto":
+            settle()
+            if rec is not None:
+                rec["open"] = False
+            board = Scoreboard()
+            lost_ub, marked_since, block = 0, False, None
+            snd_nxt = una
+        elif e.event == "fast_retransmit":
+            r = dict(row=e, detail=e.detail, dupacks=dup_run, sack_info=board.bytes() > 0,
+                     flights=[min(f, last_cwnd or f)
+                              for f in (ack_row.inflight if ack_row else None, first_dup_flight)
+                              if f],
+                     marked=marked_since, resent=None, sacked=False, was_rexmit=False,
+                     rack_ok=False, open=False)
+            waiting.append(r)
+            if e.detail in ("rack", "dupacks"):
+                if rec is not None:
+                    rec["open"] = False
+                r.update(open=True, recover=snd_nxt - 1, cwnd_rows=[], prr=[], out=0,
+                         delivered=ack_delivered, proportional=True,
+                         recover_fs=max(ack_row.inflight if ack_row else 0, mss))
+                rec, marked_since = r, False
+            out.append(r)
+    settle()
+    return out
+
+
+def repair_follows_rules(r):
+    """Whether a fast retransmit resent what the rule named by its detail allows."""
+    s = r["resent"]
+    if s is None or not s.rexmit:
+        return False
+    if r["detail"] == "rack":
+        # RFC 8985 6.2: a segment marked lost, not SACKed, at or above SND.UNA, sent before a
+        # segment the receiver has since reported.
+        return r["marked"] and not r["sacked"] and s.seq >= r["row"].seq and r["rack_ok"]
+    if r["detail"] == "lost_rexmit":
+        # The same rule for a retransmission: it went before a segment since reported.
+        return s.seq == r["row"].seq and r["was_rexmit"] and r["rack_ok"]
+    # Without SACK information: the segment at SND.UNA, on the third duplicate ACK (RFC 5681 3.2)
+    # or on a partial ACK (RFC 6582 3.2 step 3).
+    if r["sack_info"] or s.seq != r["row"].seq:
+        return False
+    return r["detail"] == "partial_ack" or (r["detail"] == "dupacks" and r["dupacks"] >= 3)
+
+
+def check_recoveries(c, beta, cc_name):
+    """The claims the slowstart and loss labs share about loss recovery: what starts a recovery and
+    what it resends (RACK, RFC 8985 6.2; RFC 5681 3.2 without SACK), how far ssthresh falls (beta),
+    and, with SACK, how much goes out during it (PRR, RFC 6937 3)."""
+    mss = mss_of(c)
+    repairs = loss_repairs(c)
+    starts = [r for r in repairs if r["detail"] in ("rack", "dupacks")]
+    by = {d: sum(1 for r in repairs if r["detail"] == d)
+          for d in ("rack", "dupacks", "lost_rexmit", "partial_ack")}
+    good = sum(1 for r in repairs if repair_follows_rules(r))
+    dups = [min(r["dupacks"], 3) for r in starts]
+    claim(starts and good == len(repairs),
+          "every recovery starts when RACK marks a segment lost (detail rack: one sent after it "
+          "has arrived, RFC 8985 6.2) or, without SACK, on the third duplicate ACK (dupacks), and "
+          "each fast retransmit resends a segment its rule calls lost",
+          f"{len(starts)} recoveries: {by['rack']} rack, {by['dupacks']} dupacks "
+          f"(after 0/1/2/3+ duplicate ACKs: " + "/".join(str(dups.count(k)) for k in range(4))
+          + f"); {by['lost_rexmit']} lost retransmissions resent again (lost_rexmit), "
+          f"{by['partial_ack']} partial_ack; {good} of {len(repairs)} checked")
+    cut = sum(1 for r in starts
+              if any(abs(r["row"].ssthresh / f - beta) <= 0.1 for f in r["flights"])
+              or r["row"].ssthresh <= 2 * mss)
+    claim(starts and cut == len(starts),
+          f"each recovery sets ssthresh to about {beta} of what was in flight ({cc_name})",
+          f"{cut} of {len(starts)}")
+    # With SACK only: without it, RFC 5681 3.2 inflates cwnd by a segment per duplicate ACK.
+    sack = [r for r in starts if r["detail"] == "rack"]
+    steady = sum(1 for r in sack if all(cw == ss for cw, ss in r["cwnd_rows"]))
+    pts = [p for r in sack for p in r["prr"]]
+    over = [p for p in pts if p[1] > p[2] + mss]
+    under = [p for p in pts if p[3] and p[1] < p[2]]
+    last = [r["prr"][-1] for r in sack if r["prr"]]
+    delivered, sent = sum(p[0] for p in last), sum(p[1] for p in last)
+    share = (sum(r["row"].ssthresh for r in sack if r["prr"])
+             / max(sum(r["recover_fs"] for r in sack if r["prr"]), 1))
+    claim(sack and steady == len(sack) and len(pts) >= 5 and not over and not under,
+          "in a SACK recovery cwnd stays at ssthresh (no inflation), and while the pipe is above "
+          "ssthresh PRR sends ssthresh/RecoverFS of what is delivered (RFC 6937 3)",
+          f"cwnd = ssthresh throughout {steady} of {len(sack)} recoveries; {len(pts)} ACKs in "
+          f"{len(last)} recoveries while the pipe was above ssthresh: {delivered // 1000} kB "
+          f"delivered, {sent // 1000} kB sent (x{sent / max(delivered, 1):.2f}; "
+          f"ssthresh/RecoverFS x{share:.2f}); {len(over)} ACKs let out more, {len(under)} less")
 
 
 def check_handshake(d):
@@ -156,55 +391,62 @@ def check_slowstart(d):
     losses = sum(1 for r in rs if r[3])
     claim(losses >= 2, "the sawtooth: loss, halve, grow again, loss again",
           f"{losses} rounds with a loss; final cwnd {cc.cwnd // 1000} kB")
+    check_recoveries(c, beta, cc_name)
+    marked = sum(int(e.detail or 0) for e in c.of("rack_lost"))
+    claim(not c.of("rto"),
+          "no retransmission timeout: every loss, a lost retransmission too, is repaired by "
+          "fast recovery",
+          f"{len(c.of('rto'))} timeouts, {len(c.of('tlp'))} tail loss probes; "
+          f"{len(tt.retransmissions(c))} segments resent, {marked} marked lost by RACK")
 
 
 def loss_sha_ok(d, log, sink):
     return sha_of(read(os.path.join(d, log)), "sent") == sha_of(read(os.path.join(d, sink)), "received")
 
 
+def timer_resends(conn):
+    """Segments resent after a retransmission timeout, until an ACK reaches what had been sent when
+    it fired: the timer's go-back-N (RFC 5681 3.1, RFC 6298 5.4)."""
+    n, until, snd_max = 0, None, 0
+    for e in conn.events:
+        if e.event == "send" and e.len:
+            if until is not None and e.rexmit:
+                n += 1
+            snd_max = max(snd_max, e.seq + e.len)
+        elif e.event == "rto" and e.state not in ("SYN-SENT", "SYN-RECEIVED"):
+            until = snd_max
+        elif e.event == "recv" and until is not None and e.ack is not None and e.ack >= until:
+            until = None
+    return n
+
+
 def check_loss(d):
     c = tt.load(os.path.join(d, "loss.csv")).main
-    ev = c.events
-    frs = [i for i, e in enumerate(ev)
-           if e.event == "fast_retransmit" and e.detail in ("dupacks", "sack")]
-    good, halved, by_sack = 0, 0, 0
-    for i in frs:
-        dups, j = 0, i - 1
-        while j >= 0 and ev[j].event != "fast_retransmit":
-            if ev[j].event == "dupack" and ev[j].ack == ev[i].seq:
-                dups += 1
-            if ev[j].event == "recv" and ev[j].ack is not None and ev[j].ack != ev[i].seq:
-                break
-            j -= 1
-        nxt = next((e for e in ev[i + 1:] if e.event == "send"), None)
-        # RFC 5681 3.2: the third duplicate; RFC 6675 5 step 2: sooner, when SACK shows more than
-        # two segments' worth above the hole (the trace says "sack").
-        needed = 3 if ev[i].detail == "dupacks" else 1
-        by_sack += ev[i].detail == "sack"
-        if dups >= needed and nxt is not None and nxt.rexmit and nxt.seq == ev[i].seq:
-            good += 1
-        cw = next((e for e in ev[i:] if e.event == "cwnd"), None)
-        if cw and cw.ssthresh is not None and cw.ssthresh <= 0.75 * ev[i].inflight + 1:
-            halved += 1
-    claim(frs and good == len(frs),
-          "every fast retransmit follows three duplicate ACKs (or fewer, once SACK shows three "
-          "segments' worth beyond the hole) and resends the segment they ask for",
-          f"{len(frs)} fast retransmits: {len(frs) - by_sack} on the third duplicate ACK, "
-          f"{by_sack} sooner on SACK (RFC 6675 5); {good} checked")
-    claim(frs and halved == len(frs), "each one lowers ssthresh to about half of what was in flight",
-          f"{halved} of {len(frs)}")
+    cc_file = os.path.join(d, "cc")
+    cc_name = read(cc_file).strip() if os.path.exists(cc_file) else "newreno"
+    check_recoveries(c, 0.5 if cc_name != "cubic" else 0.7, cc_name)
     rex = tt.retransmissions(c)
-    claim(loss_sha_ok(d, "bulk.log", "kernel-sink.log"),
-          "despite the losses every byte arrived (sha256 equal at both ends)",
-          f"{len(rex)} segments resent ({sum(s.len for s in rex) // 1024} KiB), "
-          f"{len(c.of('dupack'))} duplicate ACKs, {len(c.of('rto'))} timeouts")
+    marked = sum(int(e.detail or 0) for e in c.of("rack_lost"))
+    probes = len(c.of("tlp"))
+    other = sum(1 for e in c.of("fast_retransmit") if e.detail in ("dupacks", "partial_ack"))
+    timer = timer_resends(c)
+    claim(loss_sha_ok(d, "bulk.log", "kernel-sink.log")
+          and len(rex) <= marked + probes + other + timer,
+          "despite the losses every byte arrived (sha256 equal at both ends), and only what RACK "
+          "marked lost, a tail loss probe or the timer sent a segment twice",
+          f"{len(rex)} segments resent ({sum(s.len for s in rex) // 1024} KiB): {marked} marked "
+          f"lost by RACK, {probes} tail loss probes, {timer} after {len(c.of('rto'))} timeouts; "
+          f"{len(c.of('dupack'))} duplicate ACKs")
 
     t = tt.load(os.path.join(d, "timeout.csv")).main
     ev = t.events
     mss = mss_of(t)
     rtos = [i for i, e in enumerate(ev) if e.event == "rto"]
+    lost_again = sum(1 for e in t.of("fast_retransmit") if e.detail == "lost_rexmit")
     claim(len(rtos) >= 1, "at 20% loss the retransmission timer fires",
-          f"{len(rtos)} timeouts, {len(t.of('fast_retransmit'))} fast retransmits")
+          f"{len(rtos)} timeouts, {len(t.of('fast_retransmit'))} fast retransmits "
+          f"({lost_again} of them lost retransmissions found by RACK), "
+          f"{len(t.of('tlp'))} tail loss probes")
     collapse = 0
     syn_rtos = [i for i in rtos if ev[i].state in ("SYN-SENT", "SYN-RECEIVED")]
     rtos = [i for i in rtos if i not in syn_rtos]  # a lost SYN is resent by the timer too
