@@ -243,7 +243,7 @@ class Connection {
   wire::tcp::Repr header(Seq seq, wire::tcp::Flags flags, Instant now);
   uint16_t advertised_window();
   uint32_t ts_now(Instant now) const;
-  size_t retransmit_first(Instant now, SegmentSink& out);  // returns the bytes resent
+  void retransmit_first(Instant now, SegmentSink& out);
   // In recovery, retransmit what RACK marked lost and the holes the SACK scoreboard deems lost
   // (RFC 6675 IsLost), lowest first, as far as the congestion window allows. Returns false when
   // SACK has nothing to say.
@@ -299,6 +299,9 @@ class Connection {
   // Delivery rate samples, kept only for an algorithm that wants them (BBR).
   std::unique_ptr<DeliveryRate> rate_;
   void fill_rate_sample(AckEvent& e, size_t newly_delivered, Instant now);
+  // What an ACK event says about SACK and loss: SACK in use, RACK found a loss (`rack_lost`), and
+  // SACK information coming, so that RACK, not the duplicate count, starts a recovery.
+  void fill_loss_fields(AckEvent& e, bool rack_lost) const;
   void autotune_send_buffer(bool snd_una_advanced);
 
   bool fin_queued_ = false;      // the application shut down writing: FIN after the data

@@ -354,6 +354,12 @@ void Connection::fill_rate_sample(AckEvent& e, size_t newly_delivered, Instant n
   e.rate = rate_->on_ack(newly_delivered, snd_una_, scoreboard_.highest_sacked(), now);
 }
 
+void Connection::fill_loss_fields(AckEvent& e, bool rack_lost) const {
+  e.sack = sack_enabled_;
+  e.sack_lost = rack_lost;
+  e.rack = sack_enabled_ && scoreboard_.sacked_bytes() > 0;
+}
+
 void Connection::autotune_send_buffer(bool advanced) {
   if (!snd_autotune_) return;
   // Room for two congestion windows (or peer windows, if smaller) of data, so the application's
@@ -435,9 +441,7 @@ bool Connection::process_ack(const Repr& seg, size_t payload_len, Instant now, S
     const bool was_recovering = cc_->in_recovery();
     if (data_acked > 0 || fin_acked) {
       AckEvent e{ack, acked, flight_before, snd_nxt_, now, rtt_.srtt(), sample};
-      e.sack = sack_enabled_;
-      e.sack_lost = rack_lost;
-      e.rack = sack_enabled_ && scoreboard_.sacked_bytes() > 0;
+      fill_loss_fields(e, rack_lost);
       // Delivered: what this ACK covers, less what was SACKed before (delivered then).
       const auto newly = static_cast<int64_t>(data_acked) +
                          static_cast<int64_t>(scoreboard_.sacked_bytes()) -
@@ -506,9 +510,7 @@ bool Connection::process_ack(const Repr& seg, size_t payload_len, Instant now, S
         trace_->record(e);
       }
       AckEvent e{ack, 0, flight_before, snd_nxt_, now, rtt_.srtt()};
-      e.sack_lost = rack_lost;
-      e.sack = sack_enabled_;
-      e.rack = sack_enabled_ && scoreboard_.sacked_bytes() > 0;
+      fill_loss_fields(e, rack_lost);
       const size_t newly_sacked =
           scoreboard_.sacked_bytes() - std::min(sacked_before, scoreboard_.sacked_bytes());
       fill_rate_sample(e, newly_sacked, now);

@@ -247,15 +247,14 @@ void Connection::restart_probe_timer(Instant now) {
   timer_ = timer::Retransmit{at};
 }
 
-size_t Connection::retransmit_first(Instant now, SegmentSink& out) {
+void Connection::retransmit_first(Instant now, SegmentSink& out) {
   // Fast retransmit / NewReno partial ACK: the segment at SND.UNA, without moving SND.NXT.
   size_t data_outstanding = distance(snd_una_, snd_max_);
   if (fin_outstanding() && snd_max_ > *fin_seq_) --data_outstanding;
   const size_t len = std::min({smss_, data_outstanding, snd_buf_.size()});
   const bool fin = fin_seq_ && snd_una_ + len == *fin_seq_ && fin_outstanding();
-  if (len == 0 && !fin) return 0;
+  if (len == 0 && !fin) return;
   send_segment(snd_una_, len, fin, now, out, true);
-  return len;
 }
 
 size_t Connection::sack_pipe() const {
