@@ -17,6 +17,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tundra_trace as tt  # noqa: E402
 
 failures = 0
+# fast_retransmit details that start a recovery: RACK found a loss on an ACK, or by its
+# reordering timer; or, without SACK, the third duplicate ACK.
+STARTS = ("rack", "rack_timer", "dupacks")
 
 
 def claim(ok, text, evidence=""):
@@ -95,14 +98,15 @@ def loss_repairs(conn):
     """Replays a trace as the sender saw it and returns its fast_retransmit rows, each a dict with
     what RFC 8985 6.2 (RACK), RFC 5681 3.2 and RFC 6937 3 (PRR) need to judge it:
       row, detail: the fast_retransmit row; flights: FlightSize at the ACK that led to it and at
-        the first duplicate ACK of that run, each capped at the cwnd before the loss (what the
-        reduction starts from when FlightSize is larger: it counts SACKed data too); dupacks: duplicates of SND.UNA before it;
+        the first duplicate ACK of that run (for rack_timer, at the row itself), each capped at
+        the cwnd before the loss (what the reduction starts from when FlightSize is larger: it
+        counts SACKed data too); dupacks: duplicates of SND.UNA before it;
       sack_info: the receiver had SACKed something above SND.UNA; marked: a rack_lost row came
         since the previous recovery began (or the last timeout);
       resent: the first data segment sent after the row; sacked: the receiver held it already;
         was_rexmit: its sending before was a retransmission too; rack_ok: that sending went
         before the most recently sent segment the receiver has reported (RACK's rule);
-    and, for a row that starts a recovery (rack, dupacks):
+    and, for a row that starts a recovery (STARTS):
       cwnd_rows: (cwnd, ssthresh) of every row until the recovery ends (an ACK beyond the highest
         octet sent when it began, or a timeout);
       prr: (delivered, sent, due) after each ACK of the recovery's first part, while the pipe
@@ -217,19 +221,22 @@ def loss_repairs(conn):
             lost_ub, marked_since, block = 0, False, None
             snd_nxt = una
         elif e.event == "fast_retransmit":
+            # rack_timer: RACK's reordering timer found the loss, with no ACK; what was in
+            # flight is the row's own, and nothing was delivered yet.
+            by_timer = e.detail == "rack_timer"
+            at_start = ((e.inflight,) if by_timer
+                        else (ack_row.inflight if ack_row else None, first_dup_flight))
             r = dict(row=e, detail=e.detail, dupacks=dup_run, sack_info=board.bytes() > 0,
-                     flights=[min(f, last_cwnd or f)
-                              for f in (ack_row.inflight if ack_row else None, first_dup_flight)
-                              if f],
+                     flights=[min(f, last_cwnd or f) for f in at_start if f],
                      marked=marked_since, resent=None, sacked=False, was_rexmit=False,
                      rack_ok=False, open=False)
             waiting.append(r)
-            if e.detail in ("rack", "dupacks"):
+            if e.detail in STARTS:
                 if rec is not None:
                     rec["open"] = False
                 r.update(open=True, recover=snd_nxt - 1, cwnd_rows=[], prr=[], out=0,
-                         delivered=ack_delivered, proportional=True,
-                         recover_fs=max(ack_row.inflight if ack_row else 0, mss))
+                         delivered=0 if by_timer else ack_delivered, proportional=True,
+                         recover_fs=max(at_start[0] or 0, mss))
                 rec, marked_since = r, False
             out.append(r)
     settle()
@@ -241,7 +248,7 @@ def repair_follows_rules(r):
     s = r["resent"]
     if s is None or not s.rexmit:
         return False
-    if r["detail"] == "rack":
+    if r["detail"] in ("rack", "rack_timer"):
         # RFC 8985 6.2: a segment marked lost, not SACKed, at or above SND.UNA, sent before a
         # segment the receiver has since reported.
         return r["marked"] and not r["sacked"] and s.seq >= r["row"].seq and r["rack_ok"]
@@ -261,16 +268,18 @@ def check_recoveries(c, beta, cc_name):
     and, with SACK, how much goes out during it (PRR, RFC 6937 3)."""
     mss = mss_of(c)
     repairs = loss_repairs(c)
-    starts = [r for r in repairs if r["detail"] in ("rack", "dupacks")]
+    starts = [r for r in repairs if r["detail"] in STARTS]
     by = {d: sum(1 for r in repairs if r["detail"] == d)
-          for d in ("rack", "dupacks", "lost_rexmit", "partial_ack")}
+          for d in STARTS + ("lost_rexmit", "partial_ack")}
     good = sum(1 for r in repairs if repair_follows_rules(r))
     dups = [min(r["dupacks"], 3) for r in starts]
     claim(starts and good == len(repairs),
           "every recovery starts when RACK marks a segment lost (detail rack: one sent after it "
-          "has arrived, RFC 8985 6.2) or, without SACK, on the third duplicate ACK (dupacks), and "
-          "each fast retransmit resends a segment its rule calls lost",
-          f"{len(starts)} recoveries: {by['rack']} rack, {by['dupacks']} dupacks "
+          "has arrived, RFC 8985 6.2; rack_timer: found by its reordering timer, no ACK "
+          "arriving) or, without SACK, on the third duplicate ACK (dupacks), and each fast "
+          "retransmit resends a segment its rule calls lost",
+          f"{len(starts)} recoveries: {by['rack']} rack, {by['rack_timer']} rack_timer, "
+          f"{by['dupacks']} dupacks "
           f"(after 0/1/2/3+ duplicate ACKs: " + "/".join(str(dups.count(k)) for k in range(4))
           + f"); {by['lost_rexmit']} lost retransmissions resent again (lost_rexmit), "
           f"{by['partial_ack']} partial_ack; {good} of {len(repairs)} checked")
@@ -281,7 +290,7 @@ def check_recoveries(c, beta, cc_name):
           f"each recovery sets ssthresh to about {beta} of what was in flight ({cc_name})",
           f"{cut} of {len(starts)}")
     # With SACK only: without it, RFC 5681 3.2 inflates cwnd by a segment per duplicate ACK.
-    sack = [r for r in starts if r["detail"] == "rack"]
+    sack = [r for r in starts if r["detail"] in ("rack", "rack_timer")]
     steady = sum(1 for r in sack if all(cw == ss for cw, ss in r["cwnd_rows"]))
     pts = [p for r in sack for p in r["prr"]]
     over = [p for p in pts if p[1] > p[2] + mss]

@@ -44,6 +44,17 @@ AckResponse Bbr::on_ack(const AckEvent& e) {
   return r;
 }
 
+AckResponse Bbr::on_loss_detected(const AckEvent& e) {
+  // Found by RACK's timer: nothing was delivered, so the model stays; a recovery that starts
+  // here keeps what is in flight, as one started on an ACK does.
+  const AckResponse r = RenoRecovery::on_loss_detected(e);
+  if (!was_in_recovery_ && in_recovery()) {
+    update_cwnd(e, true, false);
+    was_in_recovery_ = true;
+  }
+  return r;
+}
+
 void Bbr::update_model(const AckEvent& e) {
   delivered_ += e.delivered;
   round_start_ = false;

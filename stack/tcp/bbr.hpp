@@ -53,6 +53,7 @@ class Bbr final : public RenoRecovery {
 
   std::string_view name() const override { return "bbr"; }
   AckResponse on_ack(const AckEvent& e) override;
+  AckResponse on_loss_detected(const AckEvent& e) override;
   void on_retransmission_timeout(size_t flight, Seq snd_nxt) override;
   void on_idle_restart(Duration idle, Duration rto) override;
   void set_smss(size_t smss) override;

@@ -74,6 +74,10 @@ class CongestionControl {
   // New data acknowledged, or a duplicate ACK (e.bytes_acked == 0). Other ACKs (pure window
   // updates, ACKs carrying data) are not duplicates (RFC 5681 2) and are not reported.
   virtual AckResponse on_ack(const AckEvent& e) = 0;
+  // RACK's reordering timer (RFC 8985 6.2) marked segments lost with no ACK arriving: a loss
+  // outside recovery starts one, as on an ACK. `e` has bytes_acked 0, sack_lost set, and
+  // in_flight_after the pipe after the marking; it is no duplicate ACK.
+  virtual AckResponse on_loss_detected(const AckEvent& e) = 0;
   // The retransmission timer fired (RFC 5681 3.1 eq. 4, cwnd = the 1-SMSS loss window); leaves
   // any recovery. `snd_nxt` is the highest sequence sent so far: RFC 6582 3.2 step 4 records it so
   // that the duplicate ACKs that a go-back-N resend provokes do not start a fast retransmit.

@@ -68,9 +68,17 @@ struct ConnectionStats {
 // The timer a connection runs at a time (DESIGN.md: one small value, not a scatter of flags).
 namespace timer {
 struct Idle {};  // nothing pending (keep-alive, if on, counts from last input)
+// RFC 6298: data, SYN or FIN outstanding. RFC 8985 8: the probe and the reordering timer take
+// the retransmission timer's place while they run (one timer, with what it is for).
 struct Retransmit {
+  enum class Then : uint8_t {
+    Timeout,  // the RTO (RFC 6298 5.4)
+    Probe,    // a tail loss probe (RFC 8985 7.3)
+    Reorder,  // RACK looks again once the reordering window has passed (RFC 8985 6.2)
+  };
   Instant at;
-};  // RFC 6298: data, SYN or FIN outstanding
+  Then then = Then::Timeout;
+};
 struct Persist {
   Instant at;
 };  // RFC 9293 3.8.6.1: zero window, data waiting
@@ -156,6 +164,7 @@ class Connection {
   size_t recv_queued() const { return rcv_.readable(); }
   const RttEstimator& rtt() const { return rtt_; }
   const CongestionControl& congestion() const { return *cc_; }
+  const Rack& rack() const { return rack_; }
   const ConnectionStats& stats() const { return stats_; }
   const Timer& timer() const { return timer_; }
   bool timestamps_enabled() const { return ts_enabled_; }
@@ -253,13 +262,20 @@ class Connection {
   // RFC 8985 7: the probe timeout, for a tail loss probe before the full RTO.
   std::optional<Duration> probe_timeout() const;
   void send_tail_loss_probe(Instant now, SegmentSink& out);
-  void arm_retransmit(Instant now);
+  // The RTO, or a tail loss probe first where RFC 8985 7.2 (or `probe_in_recovery`) allows.
+  void arm_retransmit(Instant now, bool probe_in_recovery = false);
+  // RACK's look at this ACK (RFC 8985 6.2 step 5): marks, counts and traces the losses found;
+  // returns when to look again if no ACK comes first.
+  std::optional<Instant> detect_rack_losses(Instant now);
+  // RFC 8985 6.2: RACK looks again at `at` unless an ACK comes first (the RTO, if sooner, stays).
+  void arm_reorder_timer(Instant at);
   void refresh_timer(Instant now);  // keeps timer_ consistent with what is outstanding
   size_t unsent() const;            // bytes in the send buffer not yet sent
   bool fin_outstanding() const;
 
   // Timers (tcp_timers.cpp).
   void on_retransmit_timeout(Instant now, SegmentSink& out);
+  void on_reorder_timeout(Instant now, SegmentSink& out);
   void on_persist_timeout(Instant now, SegmentSink& out);
 
   const TcpConfig& config_;
@@ -327,7 +343,6 @@ class Connection {
   std::optional<std::pair<Seq, Instant>> rtt_timing_;  // a segment being timed (no timestamps)
   unsigned retries_ = 0;                               // consecutive retransmission timeouts
   size_t extra_allowance_ = 0;  // bytes congestion control lets go beyond cwnd (limited transmit)
-  bool tlp_pending_ = false;    // the retransmission timer is armed for a tail loss probe
   std::optional<std::pair<Seq, Seq>> dsack_;  // a duplicate for the next ACK (RFC 2883)
   uint64_t sack_reported_ = 0;  // rcv_.arrivals() when an ACK last carried the newest blocks
   size_t sack_skip_ = 0;        // header(): leave out that many of the newest blocks

@@ -79,14 +79,8 @@ AckResponse RenoRecovery::on_new_data(const AckEvent& e) {
     }
   } else if (e.sack_lost && beyond_recover(e.ack, e.sack)) {
     // RFC 8985 6.2 (RACK): an ACK of new data can show a loss too, where its SACK blocks say
-    // that something sent after a still missing segment arrived. Recovery starts as on the third
-    // duplicate, with cwnd = ssthresh (RFC 6675 5 step 4.2: no duplicates to inflate it by).
-    ssthresh_ = ssthresh_after_loss(loss_base(e.flight_before), LossSignal::DuplicateAcks);
-    cwnd_ = ssthresh_;
-    recover_ = e.snd_nxt - 1u;
-    in_recovery_ = true;
-    on_window_reset();
-    inflations_left_ = 0;
+    // that something sent after a still missing segment arrived.
+    enter_rack_recovery(e);
     r.retransmit_first_unacked = true;
   } else if (cwnd_ < ssthresh_) {
     // RFC 5681 3.1 eq. 2 with RFC 3465's appropriate byte counting: grow by what the ACK covers,
@@ -105,6 +99,28 @@ AckResponse RenoRecovery::on_new_data(const AckEvent& e) {
   }
 
   if (!in_recovery_ && recover_ && beyond_recover(e.ack)) recover_.reset();
+  return r;
+}
+
+void RenoRecovery::enter_rack_recovery(const AckEvent& e) {
+  // As on the third duplicate, with cwnd = ssthresh (RFC 6675 5 step 4.2: no duplicates to
+  // inflate it by).
+  ssthresh_ = ssthresh_after_loss(loss_base(e.flight_before), LossSignal::DuplicateAcks);
+  cwnd_ = ssthresh_;
+  recover_ = e.snd_nxt - 1u;
+  in_recovery_ = true;
+  on_window_reset();
+  inflations_left_ = 0;
+}
+
+AckResponse RenoRecovery::on_loss_detected(const AckEvent& e) {
+  fresh_ = false;
+  AckResponse r;
+  // In recovery the connection resends what is marked; a loss in the window a recovery already
+  // answered is no new congestion event (RFC 6582 3.2 step 2).
+  if (in_recovery_ || !e.sack_lost || !beyond_recover(e.ack, e.sack)) return r;
+  enter_rack_recovery(e);
+  r.retransmit_first_unacked = true;
   return r;
 }
 

@@ -20,6 +20,7 @@ namespace tundra::tcp {
 class RenoRecovery : public CongestionControl {
  public:
   AckResponse on_ack(const AckEvent& e) override;
+  AckResponse on_loss_detected(const AckEvent& e) override;
   void on_retransmission_timeout(size_t flight, Seq snd_nxt) override;
   void on_idle_restart(Duration idle, Duration rto) override;
   void set_smss(size_t smss) override;
@@ -63,6 +64,9 @@ class RenoRecovery : public CongestionControl {
  private:
   AckResponse on_new_data(const AckEvent& e);
   AckResponse on_duplicate(const AckEvent& e);
+  // A loss RACK found outside recovery (on an ACK of new data, or by its timer): recovery
+  // starts with cwnd = ssthresh.
+  void enter_rack_recovery(const AckEvent& e);
   // What a loss reduces from: FlightSize, or cwnd when smaller.
   size_t loss_base(size_t flight) const;
   // RFC 6582 3.2 step 2: does `ack` cover more than recover, i.e. ack - 1 > recover?

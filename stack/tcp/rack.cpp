@@ -141,9 +141,9 @@ Duration Rack::reordering_window(bool in_recovery, std::optional<Duration> srtt)
   return w;
 }
 
-size_t Rack::detect_loss(Duration reo_wnd, Instant now) {
-  if (!have_rack_) return 0;
-  size_t marked = 0;
+Rack::Detection Rack::detect_loss(Duration reo_wnd, Instant now) {
+  Detection d;
+  if (!have_rack_) return d;
   size_t i = std::max(settled_, head_);
   // Records below settled_ are SACKed or marked lost; move the hint over those found here.
   bool all_settled = true;
@@ -158,17 +158,19 @@ size_t Rack::detect_loss(Duration reo_wnd, Instant now) {
       continue;
     }
     // RFC 8985 6.2 step 5: lost once RACK.rtt plus the reordering window has passed since it
-    // went. (No reordering timer for the rest: the next ACK, the probe or the RTO looks again.)
-    if (g.xmit + rack_rtt_ + reo_wnd <= now) {
+    // went; until then, the reordering timer waits for the last of them.
+    const Instant due = g.xmit + rack_rtt_ + reo_wnd;
+    if (due <= now) {
       g.lost = true;
       lost_bytes_ += distance(g.begin, g.end);
-      ++marked;
+      ++d.marked;
       if (all_settled) settled_ = i + 1;
     } else {
+      d.recheck = d.recheck ? std::max(*d.recheck, due) : due;
       all_settled = false;
     }
   }
-  return marked;
+  return d;
 }
 
 void Rack::on_timeout() {

@@ -41,8 +41,14 @@ class Rack {
   // SRTT.
   Duration reordering_window(bool in_recovery, std::optional<Duration> srtt) const;
   // RFC 8985 6.2 step 5: marks lost every outstanding segment sent before RACK's segment whose
-  // time plus RACK.rtt plus `reo_wnd` has passed. Returns the segments newly marked.
-  size_t detect_loss(Duration reo_wnd, Instant now);
+  // time plus RACK.rtt plus `reo_wnd` has passed. `marked`: the segments newly marked;
+  // `recheck`: when the others sent before RACK's segment would all be lost if no ACK comes in
+  // the meantime (the RFC's reordering timer, RACK_detect_loss()'s timeout), if there are any.
+  struct Detection {
+    size_t marked = 0;
+    std::optional<Instant> recheck;
+  };
+  Detection detect_loss(Duration reo_wnd, Instant now);
   // The retransmission timer fired: what was SACKed or marked lost is forgotten with the
   // scoreboard (RFC 2018 5: the receiver may have reneged), and everything is sent again.
   void on_timeout();

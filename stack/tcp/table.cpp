@@ -12,6 +12,10 @@ std::string_view to_string(TimerKind k) {
       return "idle";
     case TimerKind::Retransmit:
       return "retransmit";
+    case TimerKind::Probe:
+      return "probe";
+    case TimerKind::Reorder:
+      return "reorder";
     case TimerKind::Persist:
       return "persist";
     case TimerKind::TimeWait:
@@ -30,7 +34,16 @@ struct TimerVisitor {
   Instant now;
   ConnectionRow& row;
   void operator()(const timer::Idle&) const { row.timer = TimerKind::Idle; }
-  void operator()(const timer::Retransmit& t) const { set(TimerKind::Retransmit, t.at); }
+  void operator()(const timer::Retransmit& t) const {
+    switch (t.then) {
+      case timer::Retransmit::Then::Timeout:
+        return set(TimerKind::Retransmit, t.at);
+      case timer::Retransmit::Then::Probe:
+        return set(TimerKind::Probe, t.at);
+      case timer::Retransmit::Then::Reorder:
+        return set(TimerKind::Reorder, t.at);
+    }
+  }
   void operator()(const timer::Persist& t) const { set(TimerKind::Persist, t.at); }
   void operator()(const timer::TimeWait& t) const { set(TimerKind::TimeWait, t.at); }
   void set(TimerKind k, Instant at) const {

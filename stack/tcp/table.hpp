@@ -14,7 +14,9 @@
 namespace tundra::tcp {
 
 // Which timer a connection runs (connection.hpp's Timer, without the variant).
-enum class TimerKind : uint8_t { Idle, Retransmit, Persist, TimeWait };
+// The retransmission timer shows as what it is armed for: the RTO ("retransmit"), a tail loss
+// probe ("probe") or RACK's reordering timer ("reorder").
+enum class TimerKind : uint8_t { Idle, Retransmit, Probe, Reorder, Persist, TimeWait };
 std::string_view to_string(TimerKind k);
 
 // One connection, every number a plain value. Sequence numbers are relative: snd.* from ISS,

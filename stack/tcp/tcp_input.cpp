@@ -404,6 +404,7 @@ bool Connection::process_ack(const Repr& seg, size_t payload_len, Instant now, S
   // RFC 8985 6.2: RACK looks at every ACK that delivers something (a loss outside recovery too
   // starts one); the reordering window is the one before this ACK's recovery decision.
   bool rack_lost = false;
+  std::optional<Instant> recheck;  // RACK's reordering timer, once the timers are set below
   if (sack_enabled_ && ack >= snd_una_) {
     std::array<std::pair<Seq, Seq>, 4> blocks;
     size_t nblocks = 0;
@@ -415,16 +416,13 @@ bool Connection::process_ack(const Repr& seg, size_t payload_len, Instant now, S
     // reordering window may be over by the next ACK (a tail loss probe's answer, say, which
     // may only repeat what was SACKed).
     rack_.on_ack(ack, taken, now, smss_);
-    const size_t marked =
-        rack_.detect_loss(rack_.reordering_window(cc_->in_recovery(), rtt_.srtt()), now);
-    stats_.rack_lost += marked;
-    if (marked > 0 && trace_) trace(TraceKind::RackLost, now, snd_una_, std::to_string(marked));
+    recheck = detect_rack_losses(now);
     rack_lost = rack_.lost_bytes() > 0;
   }
   if (ack > snd_una_) {
     dup_acks_run_ = 0;
     size_t acked = distance(snd_una_, ack);
-    tlp_pending_ = tlp_out_ = false;
+    tlp_out_ = false;
     size_t data_acked = acked;
     if (snd_una_ == iss_) --data_acked;  // our SYN
     const bool fin_acked = fin_seq_ && ack > *fin_seq_;
@@ -544,7 +542,15 @@ bool Connection::process_ack(const Repr& seg, size_t payload_len, Instant now, S
     snd_nxt_ = snd_una_;
     rtt_.reset_backoff();
   }
+  if (recheck) arm_reorder_timer(*recheck);
   return true;
+}
+
+std::optional<Instant> Connection::detect_rack_losses(Instant now) {
+  const auto d = rack_.detect_loss(rack_.reordering_window(cc_->in_recovery(), rtt_.srtt()), now);
+  stats_.rack_lost += d.marked;
+  if (d.marked > 0 && trace_) trace(TraceKind::RackLost, now, snd_una_, std::to_string(d.marked));
+  return d.recheck;
 }
 
 void Connection::update_window(const Repr& seg) {

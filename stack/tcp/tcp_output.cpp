@@ -241,10 +241,12 @@ void Connection::restart_probe_timer(Instant now) {
   const auto pto = probe_timeout();
   if (!pto) return;
   const Instant at = now + *pto;
-  if (const auto* rt = std::get_if<timer::Retransmit>(&timer_); rt && !tlp_pending_ && rt->at < at)
+  // A reordering timer stays: it comes sooner, and the probe is armed again when it fires.
+  using Then = timer::Retransmit::Then;
+  if (const auto* rt = std::get_if<timer::Retransmit>(&timer_);
+      rt && (rt->then == Then::Reorder || (rt->then == Then::Timeout && rt->at < at)))
     return;
-  tlp_pending_ = true;
-  timer_ = timer::Retransmit{at};
+  timer_ = timer::Retransmit{at, Then::Probe};
 }
 
 void Connection::retransmit_first(Instant now, SegmentSink& out) {
@@ -425,11 +427,25 @@ void Connection::send_rst(Seq seq, Instant now, SegmentSink& out) {
   transmit(OutSegment{h, PacketBuffer::with_capacity(0)}, now, out);
 }
 
-void Connection::arm_retransmit(Instant now) {
+void Connection::arm_retransmit(Instant now, bool probe_in_recovery) {
   // RFC 8985 7.2: in the open state, with data in flight, a tail loss probe comes first.
-  const auto pto = synchronized(state_) && !cc_->in_recovery() ? probe_timeout() : std::nullopt;
-  tlp_pending_ = pto.has_value() && retries_ == 0;
-  timer_ = timer::Retransmit{now + (tlp_pending_ ? *pto : rtt_.rto())};
+  const bool probe =
+      synchronized(state_) && !tlp_out_ && (probe_in_recovery || !cc_->in_recovery());
+  const auto pto = probe ? probe_timeout() : std::nullopt;
+  using Then = timer::Retransmit::Then;
+  if (pto && retries_ == 0)
+    timer_ = timer::Retransmit{now + *pto, Then::Probe};
+  else
+    timer_ = timer::Retransmit{now + rtt_.rto(), Then::Timeout};
+}
+
+void Connection::arm_reorder_timer(Instant at) {
+  // RFC 8985 8: the reordering timer takes the retransmission timer's place; when it fires,
+  // the probe or RTO is armed again. Nothing outstanding, or the RTO due first: not needed.
+  using Then = timer::Retransmit::Then;
+  const auto* rt = std::get_if<timer::Retransmit>(&timer_);
+  if (!rt || (rt->then == Then::Timeout && rt->at <= at)) return;
+  timer_ = timer::Retransmit{at, Then::Reorder};
 }
 
 void Connection::refresh_timer(Instant now) {

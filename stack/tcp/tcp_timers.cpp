@@ -17,13 +17,20 @@ void Connection::on_timer(Instant now, SegmentSink& out) {
     ack_now_ = true;
   }
   const auto* rt = std::get_if<timer::Retransmit>(&timer_);
-  if (rt && rt->at <= now && tlp_pending_) {
-    tlp_pending_ = false;
-    tlp_out_ = true;
-    send_tail_loss_probe(now, out);
-    timer_ = timer::Retransmit{now + rtt_.rto()};
-  } else if (rt && rt->at <= now) {
-    on_retransmit_timeout(now, out);
+  if (rt && rt->at <= now) {
+    switch (rt->then) {
+      case timer::Retransmit::Then::Probe:
+        tlp_out_ = true;
+        send_tail_loss_probe(now, out);
+        timer_ = timer::Retransmit{now + rtt_.rto()};
+        break;
+      case timer::Retransmit::Then::Reorder:
+        on_reorder_timeout(now, out);
+        break;
+      case timer::Retransmit::Then::Timeout:
+        on_retransmit_timeout(now, out);
+        break;
+    }
   } else if (const auto* p = std::get_if<timer::Persist>(&timer_); p && p->at <= now) {
     on_persist_timeout(now, out);
   } else if (const auto* w = std::get_if<timer::TimeWait>(&timer_); w && w->at <= now) {
@@ -46,6 +53,36 @@ void Connection::on_timer(Instant now, SegmentSink& out) {
   }
   if (state_ == State::SynSent || state_ == State::SynReceived) return;
   output(now, out);
+}
+
+void Connection::on_reorder_timeout(Instant now, SegmentSink& out) {
+  // RFC 8985 6.2: no ACK came while the reordering window ran out, so RACK looks again without
+  // one; the probe or the RTO takes the timer back. A loss found here starts a recovery as one
+  // found on an ACK would (Linux's RACK reordering timeout does the same). Without the timer,
+  // a loss seen inside the window (fewer than three segments SACKed above it, no recovery yet)
+  // waited for the next ACK, and at the end of a flight there is none: the probe came 2 ms on.
+  // The timer goes back to a probe, in recovery too: the reordering timer took the place of the
+  // one armed before the recovery (see process_ack), and a recovery's last ACK can be lost.
+  arm_retransmit(now, true);
+  const std::optional<Instant> recheck = detect_rack_losses(now);
+  if (rack_.lost_bytes() > 0) {
+    const bool was_recovering = cc_->in_recovery();
+    const size_t flight = bytes_in_flight();
+    AckEvent e{snd_una_, 0, flight, snd_nxt_, now, rtt_.srtt()};
+    fill_loss_fields(e, true);
+    e.in_flight_after = sack_pipe();
+    const AckResponse r = cc_->on_loss_detected(e);
+    update_prr(was_recovering, flight, 0);
+    if (r.retransmit_first_unacked && !was_recovering) {
+      ++stats_.fast_retransmits;
+      trace(TraceKind::FastRetransmit, now, snd_una_, "rack_timer");
+      recover(now, out);
+    } else if (cc_->in_recovery()) {
+      sack_recovery(now, out);
+    }
+    if (cc_->in_recovery()) send_new_in_recovery(now, out);
+  }
+  if (recheck) arm_reorder_timer(*recheck);
 }
 
 void Connection::on_retransmit_timeout(Instant now, SegmentSink& out) {

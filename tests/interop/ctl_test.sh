@@ -74,7 +74,7 @@ for i in range(1, 31):
         assert r["local_addr"] == "10.0.0.2" and r["local_port"] == 80, r
         assert r["remote_addr"] == "10.0.0.1", r
         assert isinstance(r["sack"], bool) and isinstance(r["timestamps"], bool), r
-        assert r["timer"] in ("idle", "retransmit", "persist", "time-wait"), r
+        assert r["timer"] in ("idle", "retransmit", "probe", "reorder", "persist", "time-wait"), r
         if r["state"] == "ESTABLISHED":
             est += 1
             assert r["srtt_us"] is not None and r["mss"] > 0 and r["cwnd"] > 0, r

@@ -139,6 +139,38 @@ TEST(TcpBbr, ALossKeepsWhatIsInFlightForARoundThenTheWindowReturns) {
   EXPECT_NEAR(p.cc.btl_bw(), 10e6, 0.03 * 10e6) << "the model is not lowered by the loss";
 }
 
+TEST(TcpBbr, ALossRacksTimerFindsKeepsWhatIsInFlightAndTheModel) {
+  // RFC 8985 6.2's reordering timer marks the first segment lost with no ACK arriving: the
+  // recovery starts with packet conservation (what is in flight, at least a segment), and the
+  // full ACK gives the window back.
+  Path p(10e6, milliseconds(10));
+  p.run_for(std::chrono::seconds(2));
+  const size_t settled = p.cc.cwnd();
+  const double bw = p.cc.btl_bw();
+  AckEvent e{.ack = p.una,
+             .flight_before = p.in_flight(),
+             .snd_nxt = p.nxt,
+             .now = p.now,
+             .sack_lost = true,
+             .rack = true,
+             .sack = true};
+  e.in_flight_after = p.in_flight() - kMss;  // the pipe leaves the lost segment out
+  EXPECT_TRUE(p.cc.on_loss_detected(e).retransmit_first_unacked);
+  ASSERT_TRUE(p.cc.in_recovery());
+  EXPECT_EQ(p.cc.cwnd(), e.in_flight_after + kMss);
+  EXPECT_EQ(p.cc.btl_bw(), bw);
+  p.now += milliseconds(10);
+  AckEvent full{.ack = p.nxt,
+                .bytes_acked = distance(p.una, p.nxt),
+                .flight_before = p.in_flight(),
+                .snd_nxt = p.nxt,
+                .now = p.now};
+  full.delivered = kMss;
+  p.cc.on_ack(full);
+  EXPECT_FALSE(p.cc.in_recovery());
+  EXPECT_EQ(p.cc.cwnd(), settled);
+}
+
 TEST(TcpBbr, ATimeoutFallsToOneSegmentAndGrowsBackToTheWindowItHad) {
   Path p(10e6, milliseconds(10));
   p.run_for(std::chrono::seconds(2));

@@ -461,6 +461,37 @@ TEST(TcpCongestion, WithRackDuplicatesAloneDoNotStartRecovery) {
   EXPECT_EQ(f.cc.cwnd(), f.cc.ssthresh());  // no inflation with SACK
 }
 
+TEST(TcpCongestion, ALossRacksTimerFindsStartsRecoveryOnceNotInsideOne) {
+  // RFC 8985 6.2's reordering timer: no ACK came, so nothing was delivered and no duplicate is
+  // counted. Outside recovery the loss starts one as on an ACK (half of FlightSize, cwnd =
+  // ssthresh); inside one, or within the window a recovery answered, it changes nothing.
+  Flow f;
+  f.fill();
+  const AckEvent e{.ack = f.una,
+                   .flight_before = f.flight(),
+                   .snd_nxt = f.nxt,
+                   .now = f.now,
+                   .sack_lost = true,
+                   .rack = true,
+                   .sack = true};
+  AckResponse r = f.cc.on_loss_detected(e);
+  EXPECT_TRUE(r.retransmit_first_unacked);
+  EXPECT_TRUE(f.cc.in_recovery());
+  EXPECT_EQ(f.cc.ssthresh(), 5'000u);
+  EXPECT_EQ(f.cc.cwnd(), 5'000u);
+  EXPECT_EQ(f.cc.duplicate_acks(), 0u);
+  r = f.cc.on_loss_detected(e);
+  EXPECT_FALSE(r.retransmit_first_unacked);
+  EXPECT_EQ(f.cc.ssthresh(), 5'000u);  // no second reduction
+  // After a timeout, a loss in what went before it is no new congestion event (RFC 6582 3.2
+  // step 4's recover).
+  f.timeout();
+  ASSERT_FALSE(f.cc.in_recovery());
+  EXPECT_FALSE(f.cc.on_loss_detected(e).retransmit_first_unacked);
+  EXPECT_FALSE(f.cc.in_recovery());
+  EXPECT_EQ(f.cc.cwnd(), kSmss);
+}
+
 TEST(TcpCongestion, RecoveryWorksAcrossSequenceWrap) {
   Flow f;
   f.una = f.nxt = Seq(0xffff'f000u);

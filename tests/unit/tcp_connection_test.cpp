@@ -6,6 +6,7 @@
 #include <cerrno>
 
 #include "stack/tcp/connection.hpp"
+#include "stack/tcp/table.hpp"
 #include "support/packets.hpp"
 
 namespace tundra::tcp {
@@ -43,6 +44,17 @@ Flags flags(std::initializer_list<Flag> fs) {
 }
 
 constexpr uint32_t kIss = 1000, kIrs = 5000;
+
+// Segment numbers (of 1460 bytes from ISS + 1) of the data segments in `v`.
+std::vector<uint32_t> data_segments(const std::vector<Sent>& v) {
+  std::vector<uint32_t> segs;
+  for (const auto& x : v)
+    if (!x.payload.empty()) segs.push_back((x.h.seq - kIss - 1) / 1460);
+  return segs;
+}
+bool contains(const std::vector<uint32_t>& v, uint32_t s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
 
 class ConnFixture : public ::testing::Test {
  protected:
@@ -103,6 +115,21 @@ class ConnFixture : public ::testing::Test {
     ASSERT_TRUE(conn->sack_enabled());
   }
   void send_app(const Bytes& b) { ASSERT_EQ(conn->send(b), b.size()); }
+  // With SACK: segment 0 goes, and 1 us later segments 1..9.
+  void one_then_nine() {
+    established_with_sack();
+    send_app(pattern(1460));
+    ASSERT_EQ(data_segments(flush()).size(), 1u);
+    clock.advance(std::chrono::microseconds(1));
+    send_app(pattern(1460 * 9));
+    ASSERT_EQ(data_segments(flush()).size(), 9u);
+  }
+  // The peer's ACK of nothing new that SACKs segment 1.
+  Repr sack_of_segment_1() {
+    Repr d = seg(flags({Flag::Ack}), 1, 1);
+    d.options.sack.push_back({kIss + 1 + 1460, kIss + 1 + 2 * 1460});
+    return d;
+  }
 
   TcpConfig config;
   SimClock clock;
@@ -917,17 +944,6 @@ TEST_F(ConnFixture, ALostRetransmissionIsSentAgainWhenLaterDataIsSackedARoundTri
   EXPECT_EQ(conn->stats().fast_retransmits, 2u);
 }
 
-// Segment numbers (of 1460 bytes from ISS + 1) of the data segments in `v`.
-std::vector<uint32_t> data_segments(const std::vector<Sent>& v) {
-  std::vector<uint32_t> segs;
-  for (const auto& x : v)
-    if (!x.payload.empty()) segs.push_back((x.h.seq - kIss - 1) / 1460);
-  return segs;
-}
-bool contains(const std::vector<uint32_t>& v, uint32_t s) {
-  return std::find(v.begin(), v.end(), s) != v.end();
-}
-
 TEST_F(ConnFixture, ARunOfLossesAtTheTailIsResentOnceASegmentSentAfterItArrives) {
   // A flight of 20 segments, 10..29: the last 8 are lost (a drop-tail queue's burst), and so is
   // segment 12. Nothing above the run is SACKed, so RFC 6675 alone would resend the run one
@@ -1069,14 +1085,8 @@ TEST_F(ConnFixture, RackLooksAgainOnAnAckThatDeliversNothingNew) {
   // reordering window (a quarter of the minimum RTT, 2.5 us here) of segment 0, which may yet
   // arrive. A repeat of that ACK 9 us on delivers nothing new, but the window is over by then:
   // segment 0 is lost (RFC 8985 6.2 runs on every ACK).
-  established_with_sack();
-  send_app(pattern(1460));
-  ASSERT_EQ(data_segments(flush()).size(), 1u);
-  clock.advance(std::chrono::microseconds(1));
-  send_app(pattern(1460 * 9));
-  ASSERT_EQ(data_segments(flush()).size(), 9u);
-  Repr d = seg(flags({Flag::Ack}), 1, 1);
-  d.options.sack.push_back({kIss + 1 + 1460, kIss + 1 + 2 * 1460});
+  ASSERT_NO_FATAL_FAILURE(one_then_nine());
+  const Repr d = sack_of_segment_1();
   clock.advance(std::chrono::microseconds(10));
   EXPECT_FALSE(contains(data_segments(input(d)), 0));
   EXPECT_EQ(conn->stats().rack_lost, 0u);
@@ -1084,6 +1094,71 @@ TEST_F(ConnFixture, RackLooksAgainOnAnAckThatDeliversNothingNew) {
   EXPECT_TRUE(contains(data_segments(input(d)), 0));
   EXPECT_EQ(conn->stats().rack_lost, 1u);
   EXPECT_TRUE(conn->congestion().in_recovery());
+}
+
+TEST_F(ConnFixture, TheReorderingTimerFindsALossWhenNoOtherAckComes) {
+  // As above, segment 1 is SACKed while segment 0 may still be on its way; but no other ACK
+  // comes. RACK's reordering timer (RFC 8985 6.2) looks again once segment 0's window has
+  // passed, finds it lost and starts the recovery: neither the probe (2 ms) nor the RTO waits.
+  const Instant sent0 = clock.now();
+  ASSERT_NO_FATAL_FAILURE(one_then_nine());
+  clock.advance(std::chrono::microseconds(10));
+  const Repr d = sack_of_segment_1();
+  ASSERT_FALSE(contains(data_segments(input(d)), 0));
+  const auto* rt = std::get_if<tcp::timer::Retransmit>(&conn->timer());
+  ASSERT_NE(rt, nullptr);
+  EXPECT_EQ(rt->then, tcp::timer::Retransmit::Then::Reorder);
+  // Segment 0's time + RACK.rtt (10 us, from segment 1) + the window (min RTT / 4).
+  const Duration reo_wnd = conn->rack().reordering_window(false, conn->rtt().srtt());
+  EXPECT_EQ(rt->at, sent0 + std::chrono::microseconds(10) + reo_wnd);
+  const tcp::ConnectionRow row = tcp::connection_row(1, *conn, clock.now());
+  EXPECT_EQ(tcp::to_string(row.timer), "reorder");
+
+  EXPECT_TRUE(contains(data_segments(advance_to_deadline()), 0));
+  EXPECT_EQ(conn->stats().rack_lost, 1u);
+  EXPECT_EQ(conn->stats().fast_retransmits, 1u);
+  EXPECT_EQ(conn->stats().timeouts, 0u);
+  EXPECT_TRUE(conn->congestion().in_recovery());
+  EXPECT_EQ(conn->congestion().ssthresh(), 5u * 1460);  // half of the ten in flight
+  // The timer is a probe again: if the recovery's ACKs are lost, it asks for another.
+  rt = std::get_if<tcp::timer::Retransmit>(&conn->timer());
+  ASSERT_NE(rt, nullptr);
+  EXPECT_EQ(rt->then, tcp::timer::Retransmit::Then::Probe);
+  EXPECT_LT(rt->at, clock.now() + conn->rtt().rto());
+}
+
+TEST_F(ConnFixture, AReorderingTimerSetByTheAckThatStartsARecoveryLeavesAProbeArmed) {
+  // Segment 0 goes at 0 us, 1 at 5 us, 2..9 at 6 us. At 13 us an ACK SACKs 2 and 3: segment 0
+  // is lost (its window ended at 9.5 us) and a recovery starts; segment 1's window runs to
+  // 14.5 us, so the reordering timer takes the place of the probe armed with the flight. When
+  // it fires (and finds segment 1 lost) the probe is armed again, though a recovery is on: the
+  // recovery's one last ACK may be lost (see ATailLossProbeArmedBeforeARecoveryStillGoesDuringIt).
+  established_with_sack();
+  send_app(pattern(1460));
+  ASSERT_EQ(data_segments(flush()).size(), 1u);
+  clock.advance(std::chrono::microseconds(5));
+  send_app(pattern(1460));
+  ASSERT_EQ(data_segments(flush()).size(), 1u);
+  clock.advance(std::chrono::microseconds(1));
+  send_app(pattern(1460 * 8));
+  ASSERT_EQ(data_segments(flush()).size(), 8u);
+  Repr d = seg(flags({Flag::Ack}), 1, 1);
+  d.options.sack.push_back({kIss + 1 + 2 * 1460, kIss + 1 + 4 * 1460});
+  clock.advance(std::chrono::microseconds(7));
+  const auto first = data_segments(input(d));
+  ASSERT_TRUE(contains(first, 0));
+  ASSERT_FALSE(contains(first, 1));
+  ASSERT_TRUE(conn->congestion().in_recovery());
+  const auto* rt = std::get_if<tcp::timer::Retransmit>(&conn->timer());
+  ASSERT_NE(rt, nullptr);
+  ASSERT_EQ(rt->then, tcp::timer::Retransmit::Then::Reorder);
+  advance_to_deadline();  // (PRR holds segment 1's resend for the next ACK: 2 delivered, 1 out)
+  EXPECT_EQ(conn->stats().rack_lost, 2u);
+  rt = std::get_if<tcp::timer::Retransmit>(&conn->timer());
+  ASSERT_NE(rt, nullptr);
+  EXPECT_EQ(rt->then, tcp::timer::Retransmit::Then::Probe);
+  advance_to_deadline();
+  EXPECT_EQ(conn->stats().timeouts, 0u);
 }
 
 TEST_F(ConnFixture, AfterTimeoutsARackRecoveryLeavesTheResendingToGoBackN) {

@@ -45,7 +45,10 @@ TEST(Rack, ASegmentIsLostOnceOneSentAfterItIsDeliveredAndTheWindowHasPassed) {
   // 30 us before segment 3, so it is lost; 1 and 2 (20 and 10 us before) may be reordered.
   const Duration w = r.reordering_window(false, milliseconds(1));
   EXPECT_EQ(w, microseconds(25));
-  EXPECT_EQ(r.detect_loss(w, at_us(130)), 1u);
+  const Rack::Detection d = r.detect_loss(w, at_us(130));
+  EXPECT_EQ(d.marked, 1u);
+  // The reordering timer: when 1 and 2 would both be lost, 2's xmit + RACK.rtt + window.
+  EXPECT_EQ(d.recheck, at_us(20 + 100 + 25));
   EXPECT_EQ(r.lost_bytes(), kMss);
   auto l = r.next_lost(off(0));
   ASSERT_TRUE(l.has_value());
@@ -53,13 +56,15 @@ TEST(Rack, ASegmentIsLostOnceOneSentAfterItIsDeliveredAndTheWindowHasPassed) {
   EXPECT_EQ(l->end, off(1));
   EXPECT_FALSE(l->retransmitted);
   // 10 us later segment 1's window has passed too; 2's has not; 4..9 went after segment 3.
-  EXPECT_EQ(r.detect_loss(w, at_us(140)), 1u);
+  EXPECT_EQ(r.detect_loss(w, at_us(140)).marked, 1u);
   EXPECT_EQ(r.lost_bytes(), 2 * kMss);
-  EXPECT_EQ(r.detect_loss(w, at_us(144)), 0u);
-  EXPECT_EQ(r.detect_loss(microseconds(0), at_us(200)), 1u);  // with no window: segment 2
+  EXPECT_EQ(r.detect_loss(w, at_us(144)).recheck, at_us(145));
+  const Rack::Detection last = r.detect_loss(microseconds(0), at_us(200));
+  EXPECT_EQ(last.marked, 1u);  // with no window: segment 2
+  EXPECT_FALSE(last.recheck.has_value()) << "nothing left to wait for";
   EXPECT_EQ(r.lost_bytes(), 3 * kMss);
   // Nothing sent after segment 3 was marked, however late.
-  EXPECT_EQ(r.detect_loss(w, at_us(100'000)), 0u);
+  EXPECT_EQ(r.detect_loss(w, at_us(100'000)).marked, 0u);
 }
 
 TEST(Rack, TheReorderingWindowIsZeroInRecoveryOrWithDupThreshSackedUnlessReorderingWasSeen) {
@@ -96,7 +101,7 @@ TEST(Rack, ALostRetransmissionIsFoundWhenSomethingSentAfterItIsDelivered) {
   r.on_rtt_sample(microseconds(100));
   send_flight(r, 10, 0);  // all at 0
   r.on_ack(off(0), sack(1, 10), at_us(100), kMss);
-  ASSERT_EQ(r.detect_loss(microseconds(0), at_us(100)), 1u);
+  ASSERT_EQ(r.detect_loss(microseconds(0), at_us(100)).marked, 1u);
   // Segment 0 is resent at 100 us, then new segments 10 and 11 go at 110 us.
   r.on_send(off(0), off(1), true, off(10), at_us(100));
   EXPECT_EQ(r.lost_bytes(), 0u);
@@ -105,10 +110,10 @@ TEST(Rack, ALostRetransmissionIsFoundWhenSomethingSentAfterItIsDelivered) {
   r.on_send(off(11), off(12), false, off(12), at_us(110));
   // An ACK that delivers only what went before the resend says nothing of it.
   r.on_ack(off(0), sack(1, 10), at_us(205), kMss);
-  EXPECT_EQ(r.detect_loss(microseconds(0), at_us(205)), 0u);
+  EXPECT_EQ(r.detect_loss(microseconds(0), at_us(205)).marked, 0u);
   // Segment 10 is SACKed 100 us after it went: the resend, 10 us older, is lost too.
   r.on_ack(off(0), sack(1, 11), at_us(210), kMss);
-  EXPECT_EQ(r.detect_loss(microseconds(0), at_us(210)), 1u);
+  EXPECT_EQ(r.detect_loss(microseconds(0), at_us(210)).marked, 1u);
   const auto l = r.next_lost(off(0));
   ASSERT_TRUE(l.has_value());
   EXPECT_EQ(l->begin, off(0));
@@ -120,13 +125,13 @@ TEST(Rack, ARetransmissionSentAtTheSameInstantAsLaterNewDataIsOrderedBySending) 
   r.on_rtt_sample(microseconds(100));
   send_flight(r, 4, 0);
   r.on_ack(off(0), sack(1, 4), at_us(100), kMss);
-  ASSERT_EQ(r.detect_loss(microseconds(0), at_us(100)), 1u);
+  ASSERT_EQ(r.detect_loss(microseconds(0), at_us(100)).marked, 1u);
   // At one clock reading: the resend of 0, then new segment 4. Segment 3 (sent long before) is
   // SACKed again, and segment 4 is not yet: the resend is not lost.
   r.on_send(off(0), off(1), true, off(4), at_us(100));
   r.on_send(off(4), off(5), false, off(5), at_us(100));
   r.on_ack(off(0), sack(1, 4), at_us(100), kMss);
-  EXPECT_EQ(r.detect_loss(microseconds(0), at_us(100)), 0u);
+  EXPECT_EQ(r.detect_loss(microseconds(0), at_us(100)).marked, 0u);
   EXPECT_EQ(r.lost_bytes(), 0u);
 }
 
@@ -135,13 +140,13 @@ TEST(Rack, AnAckSoonerThanTheMinimumRttDoesNotDateARetransmission) {
   r.on_rtt_sample(microseconds(100));
   send_flight(r, 4, 0);
   r.on_ack(off(0), sack(2, 4), at_us(100), kMss);
-  ASSERT_EQ(r.detect_loss(microseconds(0), at_us(100)), 2u);  // 0 and 1
+  ASSERT_EQ(r.detect_loss(microseconds(0), at_us(100)).marked, 2u);  // 0 and 1
   // Segment 1 is resent at 100 us and SACKed 10 us later: the first sending arrived, late; that
   // SACK does not make the resend's time RACK's, which would call segment 0's resend lost.
   r.on_send(off(1), off(2), true, off(4), at_us(100));
   r.on_send(off(0), off(1), true, off(4), at_us(101));
   r.on_ack(off(0), sack(1, 4), at_us(110), kMss);
-  EXPECT_EQ(r.detect_loss(microseconds(0), at_us(110)), 0u);
+  EXPECT_EQ(r.detect_loss(microseconds(0), at_us(110)).marked, 0u);
   // The cumulative ACK of segment 0's resend 100 us after it went: a genuine sample.
   r.on_ack(off(1), {}, at_us(201), kMss);
   EXPECT_EQ(r.tracked(), 3u);
@@ -159,7 +164,7 @@ TEST(Rack, ARecordIsSplitWhereASackBlockOrARetransmissionCutsIt) {
                                                   std::pair{off(3), off(6)}};
   r.on_ack(off(0), blocks, at_us(110), kMss);
   EXPECT_EQ(r.tracked(), 4u);  // [0,3) [3,6) [6,8) [8,9)
-  EXPECT_EQ(r.detect_loss(microseconds(0), at_us(110)), 2u);
+  EXPECT_EQ(r.detect_loss(microseconds(0), at_us(110)).marked, 2u);
   EXPECT_EQ(r.lost_bytes(), 5 * kMss);
   // One segment of the lost [0, 3) is resent: it stops counting as lost.
   r.on_send(off(0), off(1), true, off(9), at_us(120));
@@ -179,7 +184,7 @@ TEST(Rack, ATimeoutForgetsWhatWasSackedOrLostAndAllAckedGivesTheRecordsBack) {
   r.on_rtt_sample(microseconds(100));
   send_flight(r, 10, 0);
   r.on_ack(off(0), sack(5, 10), at_us(100), kMss);
-  ASSERT_EQ(r.detect_loss(microseconds(0), at_us(100)), 5u);
+  ASSERT_EQ(r.detect_loss(microseconds(0), at_us(100)).marked, 5u);
   EXPECT_GT(r.allocated_bytes(), 0u);
   r.on_timeout();
   EXPECT_EQ(r.lost_bytes(), 0u);
@@ -197,7 +202,7 @@ TEST(Rack, BlocksOutsideWhatWasSentAreIgnored) {
   EXPECT_FALSE(r.on_ack(off(0), sack(5, 9), at_us(100), kMss));  // above SND.MAX
   const std::array<std::pair<Seq, Seq>, 1> backwards{std::pair{off(2), off(1)}};
   EXPECT_FALSE(r.on_ack(off(0), backwards, at_us(100), kMss));
-  EXPECT_EQ(r.detect_loss(microseconds(0), at_us(100)), 0u);
+  EXPECT_EQ(r.detect_loss(microseconds(0), at_us(100)).marked, 0u);
   EXPECT_EQ(r.tracked(), 3u);
 }
 
@@ -214,12 +219,13 @@ TEST(Rack, BlockEdgesOffTheSegmentGridNeitherSplitNorSack) {
     r.on_ack(off(0), odd, at_us(100), kMss);
   }
   EXPECT_EQ(r.tracked(), 10u);
-  EXPECT_EQ(r.detect_loss(microseconds(0), at_us(200)), 0u);  // nothing SACKed, nothing lost
+  EXPECT_EQ(r.detect_loss(microseconds(0), at_us(200)).marked, 0u);  // nothing SACKed, nothing lost
   // A block from the middle of segment 2 to the end of segment 4 SACKs 3 and 4 only.
   const std::array<std::pair<Seq, Seq>, 1> part{std::pair{off(2) + 500u, off(5)}};
   r.on_ack(off(0), part, at_us(210), kMss);
   EXPECT_EQ(r.tracked(), 10u);
-  EXPECT_EQ(r.detect_loss(microseconds(0), at_us(210)), 3u);  // 0, 1 and 2, sent before 3 and 4
+  EXPECT_EQ(r.detect_loss(microseconds(0), at_us(210)).marked,
+            3u);  // 0, 1 and 2, sent before 3 and 4
   EXPECT_EQ(r.lost_bytes(), 3 * kMss);
 }
 
@@ -237,7 +243,7 @@ TEST(Rack, ManyRoundsOfLossKeepTheRecordsAndTheLostCountConsistent) {
     t += 100;
     // Everything but the first of this round's segments arrives.
     r.on_ack(off(una), sack(una + 1, sent), at_us(t), kMss);
-    r.detect_loss(microseconds(0), at_us(t));
+    r.detect_loss(microseconds(0), at_us(t)).marked;
     size_t walked = 0;
     for (auto l = r.next_lost(off(una)); l; l = r.next_lost(l->end))
       walked += distance(l->begin, l->end);
