@@ -170,6 +170,14 @@ void Bbr::on_retransmission_timeout(size_t flight, Seq snd_nxt) {
   cwnd_ = smss();
 }
 
+void Bbr::on_spurious_timeout(size_t flight, size_t acked) {
+  RenoRecovery::on_spurious_timeout(flight, acked);
+  // Nothing was lost: the window the timeout saved comes back at once, the loss state ends.
+  if (!loss_until_) return;
+  loss_until_.reset();
+  cwnd_ = std::max(cwnd_, prior_cwnd_);
+}
+
 void Bbr::on_idle_restart(Duration idle, Duration rto) {
   // RFC 5681 4.1, as for the other algorithms: the ACK clock has stopped.
   if (idle > rto) cwnd_ = std::min(cwnd_, std::max(initial_window(smss()), min_cwnd()));

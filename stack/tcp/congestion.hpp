@@ -82,6 +82,12 @@ class CongestionControl {
   // any recovery. `snd_nxt` is the highest sequence sent so far: RFC 6582 3.2 step 4 records it so
   // that the duplicate ACKs that a go-back-N resend provokes do not start a fast retransmit.
   virtual void on_retransmission_timeout(size_t flight, Seq snd_nxt) = 0;
+  // The last retransmission timeout was spurious (RFC 3522: the ACK after it echoes a timestamp
+  // from before the retransmission; the data had arrived, only ACKs were lost or late): RFC 4015
+  // 3's response restores ssthresh to what was in flight before it (or ssthresh then, if
+  // larger) and sets cwnd to FlightSize plus what this ACK covered, at most IW, from which slow
+  // start regains the rest within a few round trips. `flight`: FlightSize after the ACK.
+  virtual void on_spurious_timeout(size_t flight, size_t acked) = 0;
   // About to send after `idle` without sending (RFC 5681 4.1): past one RTO, cwnd = min(IW, cwnd).
   virtual void on_idle_restart(Duration idle, Duration rto) = 0;
   // The sender's MSS changed: negotiated in the handshake, or lowered by path MTU discovery.

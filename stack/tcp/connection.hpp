@@ -58,7 +58,8 @@ struct ConnectionStats {
   uint64_t segments_in = 0, segments_out = 0;
   uint64_t bytes_in = 0, bytes_out = 0;  // payload bytes received in order / sent (first time)
   uint64_t retransmits = 0, fast_retransmits = 0, timeouts = 0;
-  uint64_t rack_lost = 0;  // segments RACK (RFC 8985 6) marked lost
+  uint64_t rack_lost = 0;          // segments RACK (RFC 8985 6) marked lost
+  uint64_t spurious_timeouts = 0;  // timeouts the Eifel detection found spurious (RFC 3522)
   uint64_t dup_acks_in = 0, out_of_order_in = 0, challenge_acks = 0, zero_window_probes = 0;
   uint64_t duplicates_in = 0;  // segments whose text we held already (answered with D-SACK)
   uint64_t not_stored_in = 0;  // segments whose text went unstored: beyond the window, or
@@ -155,6 +156,7 @@ class Connection {
   bool irs_known() const { return irs_known_; }  // a SYN has arrived: IRS means something
   Seq snd_una() const { return snd_una_; }
   Seq snd_nxt() const { return snd_nxt_; }
+  Seq snd_max() const { return snd_max_; }
   size_t snd_wnd() const { return snd_wnd_; }
   Seq rcv_nxt() const { return rcv_nxt_; }
   size_t rcv_wnd() const { return rcv_.window(); }
@@ -276,6 +278,9 @@ class Connection {
   // Timers (tcp_timers.cpp).
   void on_retransmit_timeout(Instant now, SegmentSink& out);
   void on_reorder_timeout(Instant now, SegmentSink& out);
+  // The first ACK of new data after a timeout: was the timeout spurious (RFC 3522)? If so, the
+  // reduction is undone and sending goes on from SND.MAX (RFC 4015).
+  void check_spurious_timeout(const wire::tcp::Repr& seg, size_t acked, Instant now);
   void on_persist_timeout(Instant now, SegmentSink& out);
 
   const TcpConfig& config_;
@@ -342,6 +347,9 @@ class Connection {
   uint32_t ts_offset_;                                 // randomises TSval per connection
   std::optional<std::pair<Seq, Instant>> rtt_timing_;  // a segment being timed (no timestamps)
   unsigned retries_ = 0;                               // consecutive retransmission timeouts
+  // RFC 3522 (Eifel detection): the TSval of a timeout's first retransmission, until the first
+  // ACK after it tells whether the original had arrived.
+  std::optional<uint32_t> rto_retransmit_ts_;
   size_t extra_allowance_ = 0;  // bytes congestion control lets go beyond cwnd (limited transmit)
   std::optional<std::pair<Seq, Seq>> dsack_;  // a duplicate for the next ACK (RFC 2883)
   uint64_t sack_reported_ = 0;  // rcv_.arrivals() when an ACK last carried the newest blocks

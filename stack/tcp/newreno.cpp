@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <utility>
 
 namespace tundra::tcp {
 
@@ -185,7 +186,10 @@ void RenoRecovery::on_retransmission_timeout(size_t flight, Seq snd_nxt) {
   fresh_ = false;
   // RFC 5681 3.1 eq. 4 (RFC 9438 4.8 for CUBIC), unless this segment was already resent by the
   // timer: then the flight is only what slow start resent since, and ssthresh is held.
-  if (!timed_out_) ssthresh_ = ssthresh_after_loss(flight, LossSignal::Timeout);
+  if (!timed_out_) {
+    pipe_prev_ = std::max(flight, ssthresh_);
+    ssthresh_ = ssthresh_after_loss(flight, LossSignal::Timeout);
+  }
   timed_out_ = true;
   slow_start_after_timeout_ = true;
   // RFC 5681 3.1: the loss window, one full-sized segment, regardless of IW.
@@ -196,6 +200,20 @@ void RenoRecovery::on_retransmission_timeout(size_t flight, Seq snd_nxt) {
   in_recovery_ = false;
   inflations_left_ = 0;
   recover_ = snd_nxt - 1u;
+}
+
+void RenoRecovery::on_spurious_timeout(size_t flight, size_t acked) {
+  // (The ACK has been through on_ack already, which ended the timeout's state: pipe_prev_ says
+  // a timeout's reduction is there to undo.)
+  if (pipe_prev_ == 0) return;
+  // RFC 4015 3 (the Eifel response): the congestion state goes back to before the timeout, and
+  // the timeout's `recover` goes too, since SND.NXT returns to SND.MAX (nothing is resent).
+  ssthresh_ = std::max(ssthresh_, std::exchange(pipe_prev_, 0));
+  cwnd_ = std::max(cwnd_, flight + std::min(acked, initial_window(smss_)));
+  on_window_reset();
+  timed_out_ = false;
+  slow_start_after_timeout_ = false;
+  recover_.reset();
 }
 
 void RenoRecovery::on_idle_restart(Duration idle, Duration rto) {

@@ -22,6 +22,7 @@ class RenoRecovery : public CongestionControl {
   AckResponse on_ack(const AckEvent& e) override;
   AckResponse on_loss_detected(const AckEvent& e) override;
   void on_retransmission_timeout(size_t flight, Seq snd_nxt) override;
+  void on_spurious_timeout(size_t flight, size_t acked) override;
   void on_idle_restart(Duration idle, Duration rto) override;
   void set_smss(size_t smss) override;
 
@@ -90,6 +91,9 @@ class RenoRecovery : public CongestionControl {
   // The segment at SND.UNA was already resent by the retransmission timer: a further timeout holds
   // ssthresh rather than halving the tiny post-timeout flight again (RFC 5681 3.1).
   bool timed_out_ = false;
+  // RFC 4015's pipe_prev: max(FlightSize, ssthresh) when the first timeout of a run came; 0
+  // once undone.
+  size_t pipe_prev_ = 0;
   // Slow start after a retransmission timeout grows by at most one SMSS per ACK (RFC 3465 2.3).
   bool slow_start_after_timeout_ = false;
   // Nothing acknowledged or timed out yet: an MSS learned in the handshake resets cwnd to its IW.

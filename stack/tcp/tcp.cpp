@@ -356,6 +356,7 @@ void Tcp::fold_stats(Entry& e) {
   counters_.timeouts += s.timeouts;
   counters_.fast_retransmits += s.fast_retransmits;
   counters_.rack_lost += s.rack_lost;
+  counters_.spurious_timeouts += s.spurious_timeouts;
   counters_.zero_window_probes += s.zero_window_probes;
   counters_.out_of_order_in += s.out_of_order_in;
   counters_.duplicates_in += s.duplicates_in;
@@ -447,7 +448,7 @@ void Tcp::report(CounterReport& out) const {
   const auto& c = counters_;
   uint64_t retransmits = c.retransmits, timeouts = c.timeouts, fast = c.fast_retransmits,
            probes = c.zero_window_probes, ooo = c.out_of_order_in, dups = c.duplicates_in,
-           not_stored = c.not_stored_in, rack_lost = c.rack_lost;
+           not_stored = c.not_stored_in, rack_lost = c.rack_lost, spurious = c.spurious_timeouts;
   for (const auto& [id, e] : conns_) {
     if (e->counted) continue;
     const ConnectionStats& s = e->conn.stats();
@@ -459,6 +460,7 @@ void Tcp::report(CounterReport& out) const {
     dups += s.duplicates_in;
     not_stored += s.not_stored_in;
     rack_lost += s.rack_lost;
+    spurious += s.spurious_timeouts;
   }
   CounterGroup g{"tcp", {}};
   g.add("active connection openings", c.active_opens);
@@ -477,6 +479,7 @@ void Tcp::report(CounterReport& out) const {
   g.add("segments sent", c.segments_out);
   g.add("segments retransmitted", retransmits);
   g.add("retransmission timeouts", timeouts);
+  g.add("retransmission timeouts found spurious (undone)", spurious);
   g.add("fast retransmits", fast);
   g.add("segments marked lost by RACK", rack_lost);
   g.add("zero window probes sent", probes);

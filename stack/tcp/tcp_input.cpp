@@ -319,7 +319,12 @@ std::optional<Duration> Connection::rtt_sample(const Repr& seg, Seq acked_to, In
   // (around 0.1 ms: every sample read 1 ms, and the probe and lost-retransmission timers that
   // follow SRTT waited ten times too long). Below two ticks the segment timed by the clock (the
   // Karn way, below) gives the sample instead, one per round trip.
-  if (ts_enabled_ && seg.options.timestamps && seg.options.timestamps->tsecr != 0) {
+  // An echo from before a timeout's retransmission dates the original (RFC 3522): its age is
+  // the timeout's wait, not a round trip, and as a sample it took SRTT from 0.1 ms to 25 ms.
+  const bool before_rto =
+      seg.options.timestamps && rto_retransmit_ts_ &&
+      static_cast<int32_t>(seg.options.timestamps->tsecr - *rto_retransmit_ts_) < 0;
+  if (ts_enabled_ && seg.options.timestamps && seg.options.timestamps->tsecr != 0 && !before_rto) {
     const uint32_t elapsed = ts_now(now) - seg.options.timestamps->tsecr;
     if (elapsed >= 2 && elapsed < 60'000) {
       const Duration sample = std::chrono::milliseconds(std::max<uint32_t>(elapsed, 1));
@@ -449,6 +454,7 @@ bool Connection::process_ack(const Repr& seg, size_t payload_len, Instant now, S
       update_prr(was_recovering, flight_before, static_cast<size_t>(std::max<int64_t>(newly, 0)));
     }
     if (r.may_send_new) extra_allowance_ = smss_;
+    if (data_acked > 0) check_spurious_timeout(seg, data_acked, now);
 
     // RFC 6298 5.2/5.3: stop the timer when everything is acknowledged, else restart it.
     if (snd_una_ == snd_max_)
@@ -544,6 +550,25 @@ bool Connection::process_ack(const Repr& seg, size_t payload_len, Instant now, S
   }
   if (recheck) arm_reorder_timer(*recheck);
   return true;
+}
+
+void Connection::check_spurious_timeout(const Repr& seg, size_t acked, Instant now) {
+  if (!rto_retransmit_ts_) return;
+  const uint32_t retransmit_ts = *rto_retransmit_ts_;
+  rto_retransmit_ts_.reset();
+  // RFC 3522 2 (Eifel detection): the first ACK of new data after the timeout echoes a TSval
+  // older than the retransmission's, so it was sent for the original: the data had arrived and
+  // only its ACKs were lost or late (under 1% loss each way, most timeouts are that: the
+  // recovery's one last ACK and the probe's were both lost).
+  if (!seg.options.timestamps ||
+      static_cast<int32_t>(seg.options.timestamps->tsecr - retransmit_ts) >= 0)
+    return;
+  ++stats_.spurious_timeouts;
+  // RFC 4015 3: go on from SND.MAX rather than resending what the peer holds already, and give
+  // back the congestion state of before the timeout.
+  if (snd_nxt_ < snd_max_) snd_nxt_ = snd_max_;
+  cc_->on_spurious_timeout(bytes_in_flight(), acked);
+  trace(TraceKind::SpuriousRto, now, snd_una_);
 }
 
 std::optional<Instant> Connection::detect_rack_losses(Instant now) {

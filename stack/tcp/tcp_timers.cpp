@@ -105,6 +105,8 @@ void Connection::on_retransmit_timeout(Instant now, SegmentSink& out) {
     reset(ETIMEDOUT);
     return;
   }
+  // RFC 3522: the first retransmission of a run is what the next ACK's echo is held against.
+  if (retries_ == 1 && ts_enabled_) rto_retransmit_ts_ = ts_now(now);
   // RFC 5681 3.1 (eq. 4) and RFC 6298 5.4: shrink to the loss window and resend from SND.UNA.
   cc_->on_retransmission_timeout(bytes_in_flight(), snd_nxt_);
   prr_.reset();

@@ -33,6 +33,8 @@ std::string_view to_string(TraceKind k) {
       return "cwnd";
     case TraceKind::RackLost:
       return "rack_lost";
+    case TraceKind::SpuriousRto:
+      return "spurious_rto";
   }
   return "?";
 }

@@ -32,6 +32,8 @@ enum class TraceKind : uint8_t {
   DupAck,          // a duplicate ACK (RFC 5681 2) arrived
   Cwnd,            // cwnd or ssthresh changed
   RackLost,        // RFC 8985 6.2 marked segments lost (detail: how many); seq is SND.UNA
+  SpuriousRto,     // the ACK after a timeout echoes a timestamp from before its retransmission
+                   // (RFC 3522): the data had arrived; the reduction is undone (RFC 4015)
 };
 
 std::string_view to_string(TraceKind k);

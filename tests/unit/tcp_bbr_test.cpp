@@ -203,6 +203,28 @@ TEST(TcpBbr, ATimeoutFallsToOneSegmentAndGrowsBackToTheWindowItHad) {
   EXPECT_EQ(p.cc.cwnd(), settled);
 }
 
+TEST(TcpBbr, ASpuriousTimeoutGivesTheWindowBackAtOnce) {
+  // The first ACK after the timeout echoes a timestamp from before it (RFC 3522): nothing was
+  // lost, and the window the timeout saved comes back with that ACK, not with the last of the
+  // data sent before it.
+  Path p(10e6, milliseconds(10));
+  p.run_for(std::chrono::seconds(2));
+  const size_t settled = p.cc.cwnd();
+  p.cc.on_retransmission_timeout(p.in_flight(), p.nxt);
+  ASSERT_EQ(p.cc.cwnd(), kMss);
+  p.now += milliseconds(1);
+  AckEvent e{.ack = p.una + static_cast<uint32_t>(kMss),
+             .bytes_acked = kMss,
+             .flight_before = p.in_flight(),
+             .snd_nxt = p.nxt,
+             .now = p.now};
+  e.delivered = kMss;
+  p.cc.on_ack(e);
+  ASSERT_LT(p.cc.cwnd(), settled);
+  p.cc.on_spurious_timeout(p.in_flight() - kMss, kMss);
+  EXPECT_EQ(p.cc.cwnd(), settled);
+}
+
 TEST(TcpBbr, ASampleOverLessThanTheRoundTripIsNotTakenForBandwidth) {
   // ACKs bunched by the way back would show a rate the path never carried.
   Path p(10e6, milliseconds(10));

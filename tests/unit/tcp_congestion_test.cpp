@@ -492,6 +492,32 @@ TEST(TcpCongestion, ALossRacksTimerFindsStartsRecoveryOnceNotInsideOne) {
   EXPECT_EQ(f.cc.cwnd(), kSmss);
 }
 
+TEST(TcpCongestion, ASpuriousTimeoutGivesTheCongestionStateBack) {
+  // RFC 4015 3: ssthresh returns to max(FlightSize, ssthresh) of before the timeout, cwnd to
+  // FlightSize + min(acked, IW); once only.
+  Flow f;
+  f.fill();
+  f.timeout();  // ssthresh 5 segments
+  f.ack_all();
+  for (int i = 0; i < 100 && f.cc.cwnd() < 8 * kSmss; ++i) {
+    f.fill();
+    f.ack_all();
+  }
+  f.fill();
+  ASSERT_EQ(f.flight(), 8 * kSmss);
+  ASSERT_EQ(f.cc.ssthresh(), 5 * kSmss);
+  f.timeout();
+  ASSERT_EQ(f.cc.cwnd(), kSmss);
+  ASSERT_EQ(f.cc.ssthresh(), 4 * kSmss);
+  f.ack(4 * kSmss);  // the first ACK after the timeout, echoing the original
+  f.cc.on_spurious_timeout(f.flight(), 4 * kSmss);
+  EXPECT_EQ(f.cc.ssthresh(), 8 * kSmss);
+  EXPECT_EQ(f.cc.cwnd(), 8 * kSmss);  // 4 in flight + 4 acknowledged
+  f.cc.on_spurious_timeout(f.flight(), 4 * kSmss);
+  EXPECT_EQ(f.cc.ssthresh(), 8 * kSmss) << "undone twice";
+  EXPECT_EQ(f.cc.cwnd(), 8 * kSmss);
+}
+
 TEST(TcpCongestion, RecoveryWorksAcrossSequenceWrap) {
   Flow f;
   f.una = f.nxt = Seq(0xffff'f000u);

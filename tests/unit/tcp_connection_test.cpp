@@ -1471,5 +1471,100 @@ TEST_F(ConnFixture, WindowScaleAppliesToThePeersWindow) {
   EXPECT_EQ(conn->snd_wnd(), 16000u);
 }
 
+// With SACK and timestamps (segments of 1448 bytes), a flight acknowledged, then a flight of
+// ten segments whose ACKs are all lost: the probe goes, its answer is lost too, and the
+// retransmission timer fires. Returns the TSvals of the flight and of the timeout's
+// retransmission, and the congestion state before.
+struct TimedOut {
+  uint32_t flight_ts, retransmit_ts;
+  size_t cwnd_before, ssthresh_before;
+};
+
+class SpuriousRtoFixture : public ConnFixture {
+ protected:
+  void SetUp() override { config.timestamps = true; }
+  TimedOut flight_then_timeout() {
+    TimedOut t{};
+    conn = std::make_unique<Connection>(config, kTuple, Seq(kIss), 1500);
+    conn->open(clock.now(), out);
+    const auto syn = out.take();
+    Repr synack = seg(flags({Flag::Syn, Flag::Ack}), 0, 1);
+    synack.options.mss = 1460;
+    synack.options.sack_permitted = true;
+    synack.options.timestamps = wire::tcp::Timestamps{1000, syn.at(0).h.options.timestamps->tsval};
+    clock.advance(std::chrono::microseconds(100));
+    input(synack);
+    EXPECT_TRUE(conn->timestamps_enabled());
+    // A first flight, acknowledged: SRTT is known and cwnd has grown.
+    send_app(pattern(1448 * 10));
+    auto first = flush();
+    clock.advance(std::chrono::milliseconds(5));
+    Repr a = seg(flags({Flag::Ack}), 1, conn->snd_max().value() - kIss);
+    a.options.timestamps = wire::tcp::Timestamps{1001, first.back().h.options.timestamps->tsval};
+    input(a);
+    send_app(pattern(1448 * 10));
+    const auto sent = flush();
+    EXPECT_FALSE(sent.empty());
+    t.flight_ts = sent.back().h.options.timestamps->tsval;
+    t.cwnd_before = conn->congestion().cwnd();
+    t.ssthresh_before = conn->congestion().ssthresh();
+    for (int i = 0; i < 4 && conn->stats().timeouts == 0; ++i) {
+      const auto r = advance_to_deadline();
+      if (conn->stats().timeouts == 1 && !r.empty())
+        t.retransmit_ts = r.front().h.options.timestamps->tsval;
+    }
+    EXPECT_EQ(conn->stats().timeouts, 1u);
+    EXPECT_NE(t.retransmit_ts, t.flight_ts);
+    return t;
+  }
+  // The peer's ACK of everything sent but the last `short_by` bytes, echoing `tsecr`.
+  std::vector<Sent> ack_all(uint32_t tsecr, uint32_t short_by = 0) {
+    Repr a = seg(flags({Flag::Ack}), 1, conn->snd_max().value() - kIss - short_by);
+    a.options.timestamps = wire::tcp::Timestamps{2000, tsecr};
+    return input(a);
+  }
+};
+
+TEST_F(SpuriousRtoFixture, AnAckEchoingTheOriginalUndoesTheTimeout) {
+  // RFC 3522: the first ACK after the timeout echoes the flight's TSval, older than the
+  // retransmission's: the flight had arrived, only its ACKs were lost. RFC 4015: ssthresh goes
+  // back to what was in flight (or ssthresh) before, cwnd to FlightSize + min(acked, IW), and
+  // sending goes on with new data, not by resending from SND.UNA.
+  const TimedOut t = flight_then_timeout();
+  ASSERT_EQ(conn->congestion().cwnd(), 1448u);  // the loss window (RFC 5681 3.1)
+  const Seq sent_before = conn->snd_max();
+  const auto srtt_before = conn->rtt().srtt();
+  send_app(pattern(1448 * 10));  // more to send
+  flush();
+  clock.advance(std::chrono::microseconds(100));
+  // The ACK covers six of the ten: the last four are still on their way.
+  const auto r = ack_all(t.flight_ts, 4 * 1448);
+  EXPECT_EQ(conn->stats().spurious_timeouts, 1u);
+  // pipe_prev: the ten segments in flight (ssthresh was still unbounded: max() keeps that).
+  EXPECT_EQ(conn->congestion().ssthresh(), std::max<size_t>(t.ssthresh_before, 10 * 1448));
+  EXPECT_EQ(conn->congestion().cwnd(), (4u + 6u) * 1448);  // in flight + min(acked, IW)
+  EXPECT_FALSE(conn->congestion().in_recovery());
+  // The four are not sent again: what goes is new data, from SND.MAX.
+  size_t fresh = 0;
+  for (const Sent& s : r) {
+    if (s.payload.empty()) continue;
+    EXPECT_GE(Seq(s.h.seq), sent_before) << "resent what is on its way";
+    ++fresh;
+  }
+  EXPECT_GT(fresh, 0u);
+  // The echo's age is the timer's wait, not a round trip: no sample was taken from it.
+  EXPECT_EQ(conn->rtt().srtt(), srtt_before);
+}
+
+TEST_F(SpuriousRtoFixture, AnAckEchoingTheRetransmissionLeavesTheTimeoutsReduction) {
+  // The retransmission filled the hole (the peer echoes its TSval): the timeout was real.
+  const TimedOut t = flight_then_timeout();
+  clock.advance(std::chrono::microseconds(100));
+  ack_all(t.retransmit_ts);
+  EXPECT_EQ(conn->stats().spurious_timeouts, 0u);
+  EXPECT_EQ(conn->congestion().ssthresh(), 5u * 1448);  // half the ten in flight (RFC 5681)
+  EXPECT_LT(conn->congestion().cwnd(), 10u * 1448);
+}
+
 }  // namespace
 }  // namespace tundra::tcp
