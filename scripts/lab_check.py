@@ -476,6 +476,27 @@ def check_loss(d):
           "back-to-back timeouts double the RTO (RFC 6298 5.5)",
           f"{doubled} of {pairs} back-to-back timeouts doubled it; RTOs: "
           + ", ".join(f"{ev[i].rto_ms:.0f}" for i in rtos[:8]) + " ms")
+    # RFC 3522 and 4015: a spurious_rto row comes on the first ACK of new data after a run of
+    # timeouts, and gives back ssthresh = max(FlightSize, ssthresh) of the run's first timeout.
+    undone, good = [i for i, e in enumerate(ev) if e.event == "spurious_rto"], 0
+    firsts = [i for i in rtos if ev[i].detail == "retries=1"]
+    for i in undone:
+        first = max((j for j in firsts if j < i), default=None)
+        if first is None:
+            continue
+        una = ev[first].seq
+        advancing = [e for e in ev[first + 1:i] if e.event == "recv" and e.ack is not None
+                     and e.ack > una]
+        r = ev[first]
+        want = None if r.ssthresh is None else max(r.inflight or 0, r.ssthresh)
+        good += (len(advancing) == 1 and ev[i].cwnd > mss
+                 and ev[i].ssthresh == want)
+    claim(good == len(undone),
+          "a timeout whose first ACK after it echoes a timestamp older than the retransmission "
+          "was spurious (RFC 3522): on that ACK (spurious_rto) ssthresh goes back to "
+          "max(FlightSize, ssthresh) of before the timeout and cwnd above one segment (RFC 4015)",
+          f"{len(undone)} of {len(firsts)} runs of timeouts of data were spurious; "
+          f"{good} of {len(undone)} undone as RFC 4015 says")
     claim(loss_sha_ok(d, "bulk2.log", "kernel-sink2.log"), "and still every byte arrived")
 
 
