@@ -423,14 +423,7 @@ TEST(TcpCongestion, WithRackALossReducesFromCwndWhenFlightSizeIsLarger) {
   f.send(20 * kSmss);  // beyond cwnd, as sending during a recovery leaves it
   ASSERT_EQ(f.flight(), 30'000u);
   ASSERT_EQ(f.cc.cwnd(), 10'000u);
-  const AckEvent e{.ack = f.una + 1000u,
-                   .bytes_acked = 1000,
-                   .flight_before = f.flight(),
-                   .snd_nxt = f.nxt,
-                   .now = f.now,
-                   .sack_lost = true,
-                   .rack = true,
-                   .sack = true};
+  const AckEvent e = f.rack_loss(1000);
   f.una += 1000u;
   const AckResponse r = f.cc.on_ack(e);
   EXPECT_TRUE(r.retransmit_first_unacked);
@@ -467,13 +460,7 @@ TEST(TcpCongestion, ALossRacksTimerFindsStartsRecoveryOnceNotInsideOne) {
   // ssthresh); inside one, or within the window a recovery answered, it changes nothing.
   Flow f;
   f.fill();
-  const AckEvent e{.ack = f.una,
-                   .flight_before = f.flight(),
-                   .snd_nxt = f.nxt,
-                   .now = f.now,
-                   .sack_lost = true,
-                   .rack = true,
-                   .sack = true};
+  const AckEvent e = f.rack_loss(0);
   AckResponse r = f.cc.on_loss_detected(e);
   EXPECT_TRUE(r.retransmit_first_unacked);
   EXPECT_TRUE(f.cc.in_recovery());

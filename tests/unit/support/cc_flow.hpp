@@ -46,6 +46,18 @@ struct FlowOf {
     return cc.on_ack(e);
   }
   AckResponse ack_all() { return ack(flight()); }
+  // An ACK of `n` new bytes (0: none) with SACK information that let RACK find a loss; not yet
+  // reported (SND.UNA is left as it is).
+  AckEvent rack_loss(size_t n) const {
+    return AckEvent{.ack = una + n,
+                    .bytes_acked = n,
+                    .flight_before = flight(),
+                    .snd_nxt = nxt,
+                    .now = now,
+                    .sack_lost = true,
+                    .rack = true,
+                    .sack = true};
+  }
   AckResponse dup() {
     return cc.on_ack(
         AckEvent{.ack = una, .flight_before = flight(), .snd_nxt = nxt, .now = now, .srtt = srtt});
