@@ -281,6 +281,8 @@ class Connection {
   // The first ACK of new data after a timeout: was the timeout spurious (RFC 3522)? If so, the
   // reduction is undone and sending goes on from SND.MAX (RFC 4015).
   void check_spurious_timeout(const wire::tcp::Repr& seg, size_t acked, Instant now);
+  // A timeout's retransmission is pending judgement and `seg` echoes a TSval older than it.
+  bool echo_predates_rto(const wire::tcp::Repr& seg) const;
   void on_persist_timeout(Instant now, SegmentSink& out);
 
   const TcpConfig& config_;

@@ -321,10 +321,8 @@ std::optional<Duration> Connection::rtt_sample(const Repr& seg, Seq acked_to, In
   // Karn way, below) gives the sample instead, one per round trip.
   // An echo from before a timeout's retransmission dates the original (RFC 3522): its age is
   // the timeout's wait, not a round trip, and as a sample it took SRTT from 0.1 ms to 25 ms.
-  const bool before_rto =
-      seg.options.timestamps && rto_retransmit_ts_ &&
-      static_cast<int32_t>(seg.options.timestamps->tsecr - *rto_retransmit_ts_) < 0;
-  if (ts_enabled_ && seg.options.timestamps && seg.options.timestamps->tsecr != 0 && !before_rto) {
+  if (ts_enabled_ && seg.options.timestamps && seg.options.timestamps->tsecr != 0 &&
+      !echo_predates_rto(seg)) {
     const uint32_t elapsed = ts_now(now) - seg.options.timestamps->tsecr;
     if (elapsed >= 2 && elapsed < 60'000) {
       const Duration sample = std::chrono::milliseconds(std::max<uint32_t>(elapsed, 1));
@@ -552,17 +550,19 @@ bool Connection::process_ack(const Repr& seg, size_t payload_len, Instant now, S
   return true;
 }
 
+bool Connection::echo_predates_rto(const Repr& seg) const {
+  return seg.options.timestamps && rto_retransmit_ts_ &&
+         static_cast<int32_t>(seg.options.timestamps->tsecr - *rto_retransmit_ts_) < 0;
+}
+
 void Connection::check_spurious_timeout(const Repr& seg, size_t acked, Instant now) {
-  if (!rto_retransmit_ts_) return;
-  const uint32_t retransmit_ts = *rto_retransmit_ts_;
-  rto_retransmit_ts_.reset();
   // RFC 3522 2 (Eifel detection): the first ACK of new data after the timeout echoes a TSval
   // older than the retransmission's, so it was sent for the original: the data had arrived and
   // only its ACKs were lost or late (under 1% loss each way, most timeouts are that: the
   // recovery's one last ACK and the probe's were both lost).
-  if (!seg.options.timestamps ||
-      static_cast<int32_t>(seg.options.timestamps->tsecr - retransmit_ts) >= 0)
-    return;
+  const bool spurious = echo_predates_rto(seg);
+  rto_retransmit_ts_.reset();
+  if (!spurious) return;
   ++stats_.spurious_timeouts;
   // RFC 4015 3: go on from SND.MAX rather than resending what the peer holds already, and give
   // back the congestion state of before the timeout.
