@@ -176,6 +176,9 @@ std::string render_connections(const tcp::Table& t, bool json) {
       w.field("retransmits", r.retransmits);
       w.field("fast_retransmits", r.fast_retransmits);
       w.field("timeouts", r.timeouts);
+      w.field("reordering_seen", r.reordering_seen);
+      w.field("reo_wnd_us", r.reo_wnd.count());
+      w.field("dsacks_in", r.dsacks_in);
       w.field("segments_in", r.segments_in);
       w.field("segments_out", r.segments_out);
       w.field("bytes_in", r.bytes_in);

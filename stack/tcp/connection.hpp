@@ -60,6 +60,8 @@ struct ConnectionStats {
   uint64_t retransmits = 0, fast_retransmits = 0, timeouts = 0;
   uint64_t rack_lost = 0;          // segments RACK (RFC 8985 6) marked lost
   uint64_t spurious_timeouts = 0;  // timeouts the Eifel detection found spurious (RFC 3522)
+  uint64_t dsacks_in = 0;          // ACKs reporting a duplicate with D-SACK (RFC 2883)
+  uint64_t reo_wnd_grown = 0;      // of which RACK's reordering window grew (RFC 8985 6.2)
   uint64_t dup_acks_in = 0, out_of_order_in = 0, challenge_acks = 0, zero_window_probes = 0;
   uint64_t duplicates_in = 0;  // segments whose text we held already (answered with D-SACK)
   uint64_t not_stored_in = 0;  // segments whose text went unstored: beyond the window, or
@@ -357,6 +359,9 @@ class Connection {
   uint64_t sack_reported_ = 0;  // rcv_.arrivals() when an ACK last carried the newest blocks
   size_t sack_skip_ = 0;        // header(): leave out that many of the newest blocks
   bool tlp_out_ = false;        // a probe went and no ACK has come since (RFC 8985 7.3)
+  // What the last probe sent again: a D-SACK of it says only that the original had arrived
+  // and its ACK was lost (RFC 8985 7.4.2), nothing of reordering.
+  std::optional<std::pair<Seq, Seq>> tlp_rexmit_;
   std::optional<Instant> last_invalid_ack_;  // last ACK sent for a bare unacceptable segment
   Timer timer_ = timer::Idle{};
   bool keepalive_ = false;

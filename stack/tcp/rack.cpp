@@ -8,6 +8,7 @@ namespace tundra::tcp {
 namespace {
 // RFC 6675 2's DupThresh, which RFC 8985 6.2 step 4 compares the SACKed segments with.
 constexpr size_t kDupThresh = 3;
+constexpr unsigned kMaxReoWndMult = 255;
 }  // namespace
 
 size_t Rack::find(Seq s) const {
@@ -77,6 +78,10 @@ bool Rack::on_ack(Seq una, std::span<const std::pair<Seq, Seq>> blocks, Instant 
     if (g.sacked) {
       --sacked_segments_;
     } else {
+      // RFC 8985 6.2 step 3, cumulatively: a segment never resent, acknowledged below one an
+      // earlier ACK SACKed, arrived out of order (a peer that holds one segment back a little
+      // SACKs the next, then ACKs both).
+      if (!g.retransmitted && have_fack_ && g.end < fack_) reordering_seen_ = true;
       delivered(g, now, newest);
       any = true;
     }
@@ -136,9 +141,32 @@ bool Rack::on_ack(Seq una, std::span<const std::pair<Seq, Seq>> blocks, Instant 
 Duration Rack::reordering_window(bool in_recovery, std::optional<Duration> srtt) const {
   if (!reordering_seen_ && (in_recovery || sacked_segments_ >= kDupThresh)) return Duration{0};
   if (!min_rtt_) return Duration{0};
-  Duration w = *min_rtt_ / 4;
+  Duration w = *min_rtt_ / 4 * reo_wnd_mult_;
   if (srtt) w = std::min(w, *srtt);
   return w;
+}
+
+bool Rack::update_reo_wnd(bool dsack, Seq una, Seq snd_max) {
+  grew_ = false;
+  if (dsack_round_ && una >= *dsack_round_) dsack_round_.reset();
+  if (!dsack_round_ && dsack) {
+    dsack_round_ = snd_max;
+    // Bounded (SRTT bounds the window anyway): a peer that reports a duplicate every round
+    // cannot push the product past what a Duration holds.
+    reo_wnd_mult_ = std::min(reo_wnd_mult_ + 1, kMaxReoWndMult);
+    reo_wnd_persist_ = 16;
+    grew_ = true;
+  }
+  return grew_;
+}
+
+void Rack::on_recovery_end() {
+  // The RFC's `else`: not on the ACK that grew the window.
+  if (grew_) return;
+  if (--reo_wnd_persist_ <= 0) {
+    reo_wnd_persist_ = 0;
+    reo_wnd_mult_ = 1;
+  }
 }
 
 Rack::Detection Rack::detect_loss(Duration reo_wnd, Instant now) {

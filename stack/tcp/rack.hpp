@@ -37,9 +37,20 @@ class Rack {
   // An RTT sample the connection took: RACK.min_RTT is the least of them.
   void on_rtt_sample(Duration rtt) { min_rtt_ = min_rtt_ ? std::min(*min_rtt_, rtt) : rtt; }
   // RFC 8985 6.2 step 4: the reordering window. Zero while no reordering has been seen and loss
-  // recovery is on, or DupThresh segments are SACKed; else a quarter of the minimum RTT, at most
-  // SRTT.
+  // recovery is on, or DupThresh segments are SACKed; else RACK.reo_wnd_mult quarters of the
+  // minimum RTT, at most SRTT.
   Duration reordering_window(bool in_recovery, std::optional<Duration> srtt) const;
+  // RFC 8985 6.2 step 4's adaptation (RACK_update_reo_wnd()), on each ACK: one that carries a
+  // D-SACK (RFC 2883: the peer got something twice) says a segment was resent for nothing, so
+  // the window may be too small for the path's reordering. It grows by a quarter of the minimum
+  // RTT once per round trip that brings a D-SACK (the round ends when SND.UNA passes what was
+  // sent when it began: `snd_max` then). Returns whether it grew.
+  bool update_reo_wnd(bool dsack, Seq una, Seq snd_max);
+  // A fast recovery ended. After 16 of them without a D-SACK the window is back to its start:
+  // reordering that has gone away no longer delays loss detection.
+  void on_recovery_end();
+  unsigned reo_wnd_mult() const { return reo_wnd_mult_; }
+  int reo_wnd_persist() const { return reo_wnd_persist_; }
   // RFC 8985 6.2 step 5: marks lost every outstanding segment sent before RACK's segment whose
   // time plus RACK.rtt plus `reo_wnd` has passed. `marked`: the segments newly marked;
   // `recheck`: when the others sent before RACK's segment would all be lost if no ACK comes in
@@ -107,6 +118,11 @@ class Rack {
   bool have_fack_ = false;
   bool reordering_seen_ = false;
   std::optional<Duration> min_rtt_;  // RACK.min_RTT
+  // RFC 8985 6.2 step 4: RACK.reo_wnd_mult, RACK.reo_wnd_persist and RACK.dsack_round.
+  unsigned reo_wnd_mult_ = 1;
+  int reo_wnd_persist_ = 0;
+  std::optional<Seq> dsack_round_;
+  bool grew_ = false;  // update_reo_wnd() grew the window on the latest ACK
   uint64_t sendings_ = 0;
 };
 

@@ -7,6 +7,14 @@
 
 namespace tundra::tcp {
 
+bool is_dsack(Seq ack, std::span<const std::pair<Seq, Seq>> blocks) {
+  if (blocks.empty()) return false;
+  const auto& [b, e] = blocks[0];
+  if (e <= b) return false;
+  if (b < ack) return true;
+  return blocks.size() > 1 && blocks[1].first <= b && e <= blocks[1].second;
+}
+
 void SackScoreboard::update(Seq snd_una, Seq snd_nxt, std::span<const std::pair<Seq, Seq>> blocks) {
   advance(snd_una);
   // Measured from SND.UNA with signed distances, so a block from before a wrap reads as

@@ -14,6 +14,10 @@
 
 namespace tundra::tcp {
 
+// RFC 2883 4: whether an ACK's SACK blocks begin with a D-SACK, a report of data the peer got
+// twice: the first block lies below the ACK (`ack`), or within the second block.
+bool is_dsack(Seq ack, std::span<const std::pair<Seq, Seq>> blocks);
+
 // SACKed data is kept as sequence ranges, not per-segment flags (RFC 6675 3 allows this): the
 // sender may repacketize, and a range list costs nothing for the common no-loss case. All ranges
 // lie within [SND.UNA, SND.NXT), less than 2^31 wide, so Seq's modular comparisons order them.

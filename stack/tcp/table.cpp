@@ -86,6 +86,9 @@ ConnectionRow connection_row(ConnId id, const Connection& c, Instant now) {
   r.retransmits = s.retransmits;
   r.fast_retransmits = s.fast_retransmits;
   r.timeouts = s.timeouts;
+  r.reordering_seen = c.rack().reordering_seen();
+  r.reo_wnd = c.rack().reordering_window(false, r.srtt);
+  r.dsacks_in = s.dsacks_in;
   r.segments_in = s.segments_in;
   r.segments_out = s.segments_out;
   r.bytes_in = s.bytes_in;

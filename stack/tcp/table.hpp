@@ -42,6 +42,11 @@ struct ConnectionRow {
   Duration rttvar{0}, rto{0};
   size_t bytes_in_flight = 0;
   uint64_t retransmits = 0, fast_retransmits = 0, timeouts = 0;
+  // RACK (RFC 8985 6.2 steps 3-4): whether the path was seen to reorder, the reordering window
+  // now (outside recovery), and the ACKs that reported a duplicate (D-SACK, RFC 2883).
+  bool reordering_seen = false;
+  Duration reo_wnd{0};
+  uint64_t dsacks_in = 0;
   uint64_t segments_in = 0, segments_out = 0, bytes_in = 0, bytes_out = 0;
   size_t send_queued = 0, recv_queued = 0;
   Duration age{0};

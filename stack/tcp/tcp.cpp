@@ -357,6 +357,8 @@ void Tcp::fold_stats(Entry& e) {
   counters_.fast_retransmits += s.fast_retransmits;
   counters_.rack_lost += s.rack_lost;
   counters_.spurious_timeouts += s.spurious_timeouts;
+  counters_.dsacks_in += s.dsacks_in;
+  counters_.reo_wnd_grown += s.reo_wnd_grown;
   counters_.zero_window_probes += s.zero_window_probes;
   counters_.out_of_order_in += s.out_of_order_in;
   counters_.duplicates_in += s.duplicates_in;
@@ -448,7 +450,8 @@ void Tcp::report(CounterReport& out) const {
   const auto& c = counters_;
   uint64_t retransmits = c.retransmits, timeouts = c.timeouts, fast = c.fast_retransmits,
            probes = c.zero_window_probes, ooo = c.out_of_order_in, dups = c.duplicates_in,
-           not_stored = c.not_stored_in, rack_lost = c.rack_lost, spurious = c.spurious_timeouts;
+           not_stored = c.not_stored_in, rack_lost = c.rack_lost, spurious = c.spurious_timeouts,
+           dsacks = c.dsacks_in, reo_grown = c.reo_wnd_grown;
   for (const auto& [id, e] : conns_) {
     if (e->counted) continue;
     const ConnectionStats& s = e->conn.stats();
@@ -461,6 +464,8 @@ void Tcp::report(CounterReport& out) const {
     not_stored += s.not_stored_in;
     rack_lost += s.rack_lost;
     spurious += s.spurious_timeouts;
+    dsacks += s.dsacks_in;
+    reo_grown += s.reo_wnd_grown;
   }
   CounterGroup g{"tcp", {}};
   g.add("active connection openings", c.active_opens);
@@ -482,6 +487,8 @@ void Tcp::report(CounterReport& out) const {
   g.add("retransmission timeouts found spurious (undone)", spurious);
   g.add("fast retransmits", fast);
   g.add("segments marked lost by RACK", rack_lost);
+  g.add("ACKs reporting a duplicate (D-SACK)", dsacks);
+  g.add("RACK reordering window grown (D-SACK rounds)", reo_grown);
   g.add("zero window probes sent", probes);
   g.add("segments received out of order", ooo);
   g.add("duplicate segments received (answered with D-SACK)", dups);

@@ -388,6 +388,7 @@ void Connection::send_tail_loss_probe(Instant now, SegmentSink& out) {
   const size_t len = std::min({smss_, data_out, snd_buf_.size()});
   const Seq seq = snd_una_ + (data_out - len);
   const bool fin = fin_outstanding() && seq + len == *fin_seq_;
+  if (len > 0) tlp_rexmit_ = {seq, seq + len};
   if (len > 0 || fin) send_segment(seq, len, fin, now, out, true);
 }
 

@@ -102,6 +102,9 @@ tcp::Table sample_table() {
   r.rto = Duration(200000);
   r.bytes_in_flight = 1448;
   r.retransmits = 2;
+  r.reordering_seen = true;
+  r.reo_wnd = Duration(375);
+  r.dsacks_in = 4;
   r.send_queued = 5000;
   r.recv_queued = 0;
   r.age = Duration(12'345'678);
@@ -151,6 +154,7 @@ TEST(Render, ConnectionsJsonHasEveryKeyAsNumbersAndNulls) {
         "\"timestamps\":true,\"cc\":\"newreno\",\"cwnd\":14480,\"ssthresh\":null,"
         "\"in_recovery\":false,\"srtt_us\":1500,\"rttvar_us\":250,\"rto_us\":200000,"
         "\"inflight\":1448,\"retransmits\":2,",
+        "\"timeouts\":0,\"reordering_seen\":true,\"reo_wnd_us\":375,\"dsacks_in\":4,",
         "\"send_queued\":5000,\"recv_queued\":0,\"age_us\":12345678,\"timer\":\"retransmit\","
         "\"timer_in_us\":199000}",
         "\"state\":\"SYN-SENT\"", "\"irs\":null", "\"rcv_nxt_rel\":null", "\"ssthresh\":9000",

@@ -96,6 +96,64 @@ TEST(Rack, BlocksOfOneAckInAnyOrderAreNotReordering) {
   EXPECT_FALSE(r.reordering_seen());
 }
 
+// RFC 8985 6.2 step 3 counts segments acknowledged cumulatively as well as selectively: a peer
+// that got segment 2 before segment 1 SACKs 2, then ACKs both.
+TEST(Rack, ASegmentCumulativelyAcknowledgedBelowOneSackedBeforeIsReordering) {
+  Rack r;
+  r.on_rtt_sample(microseconds(80));
+  send_flight(r, 4, 0);
+  r.on_ack(off(0), sack(2, 3), at_us(100), kMss);
+  EXPECT_FALSE(r.reordering_seen());
+  r.on_ack(off(3), {}, at_us(105), kMss);  // 0 and 1 arrive: both below RACK.fack
+  EXPECT_TRUE(r.reordering_seen());
+}
+
+TEST(Rack, ARetransmittedSegmentCumulativelyAcknowledgedIsNotReordering) {
+  Rack r;
+  r.on_rtt_sample(microseconds(80));
+  send_flight(r, 4, 0);
+  r.on_ack(off(0), sack(1, 3), at_us(100), kMss);
+  r.on_send(off(0), off(1), true, off(4), at_us(150));  // 0 was lost and went again
+  r.on_ack(off(3), {}, at_us(250), kMss);
+  EXPECT_FALSE(r.reordering_seen());
+  // Nor is an ACK of what went in order, without any SACK before.
+  Rack q;
+  q.on_rtt_sample(microseconds(80));
+  send_flight(q, 4, 0);
+  q.on_ack(off(2), {}, at_us(100), kMss);
+  q.on_ack(off(4), {}, at_us(110), kMss);
+  EXPECT_FALSE(q.reordering_seen());
+}
+
+// RFC 8985 6.2 step 4: RACK_update_reo_wnd().
+TEST(Rack, ADsackGrowsTheReorderingWindowOnceARoundUntilSixteenRecoveriesPassWithoutOne) {
+  Rack r;
+  r.on_rtt_sample(microseconds(80));
+  send_flight(r, 10, 0);
+  const auto window = [&] { return r.reordering_window(false, milliseconds(1)); };
+  EXPECT_EQ(window(), microseconds(20));
+  EXPECT_FALSE(r.update_reo_wnd(false, off(0), off(10)));
+  EXPECT_TRUE(r.update_reo_wnd(true, off(0), off(10)));  // the round lasts until SND.UNA >= 10
+  EXPECT_EQ(r.reo_wnd_mult(), 2u);
+  EXPECT_EQ(window(), microseconds(40));
+  EXPECT_FALSE(r.update_reo_wnd(true, off(5), off(10))) << "the same round";
+  EXPECT_EQ(window(), microseconds(40));
+  EXPECT_TRUE(r.update_reo_wnd(true, off(10), off(20)));
+  EXPECT_EQ(window(), microseconds(60));
+  EXPECT_EQ(r.reordering_window(false, microseconds(50)), microseconds(50)) << "at most SRTT";
+  // The recovery that ends on the ACK that grew the window does not count (the RFC's else).
+  r.on_recovery_end();
+  for (int i = 0; i < 15; ++i) {
+    EXPECT_FALSE(r.update_reo_wnd(false, off(20), off(20)));
+    r.on_recovery_end();
+  }
+  EXPECT_EQ(window(), microseconds(60)) << "15 recoveries without a D-SACK";
+  EXPECT_FALSE(r.update_reo_wnd(false, off(20), off(20)));
+  r.on_recovery_end();
+  EXPECT_EQ(r.reo_wnd_mult(), 1u);
+  EXPECT_EQ(window(), microseconds(20));
+}
+
 TEST(Rack, ALostRetransmissionIsFoundWhenSomethingSentAfterItIsDelivered) {
   Rack r;
   r.on_rtt_sample(microseconds(100));

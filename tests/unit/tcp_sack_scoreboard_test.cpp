@@ -227,5 +227,18 @@ TEST(SackScoreboard, MatchesAPerByteModel) {
   EXPECT_GT(nxt, 100'000u);  // the flight went well past the wrap
 }
 
+// RFC 2883 4: the first block is a D-SACK when it lies below the ACK or within the second block.
+TEST(IsDsack, TheFirstBlockBelowTheAckOrWithinTheSecond) {
+  EXPECT_FALSE(is_dsack(at(1000), std::vector<Block>{}));
+  EXPECT_TRUE(is_dsack(at(1000), std::vector{block(500, 600)}));     // below the ACK
+  EXPECT_TRUE(is_dsack(at(1000), std::vector{block(900, 1000)}));    // ending at it
+  EXPECT_FALSE(is_dsack(at(1000), std::vector{block(1000, 1100)}));  // an ordinary SACK
+  EXPECT_TRUE(is_dsack(at(1000), std::vector{block(2000, 2100), block(1500, 2500)}));
+  EXPECT_TRUE(is_dsack(at(1000), std::vector{block(1500, 2500), block(1500, 2500)}));
+  EXPECT_FALSE(is_dsack(at(1000), std::vector{block(2000, 2600), block(1500, 2500)}));
+  EXPECT_FALSE(is_dsack(at(1000), std::vector{block(3000, 3100), block(1500, 2500)}));
+  EXPECT_FALSE(is_dsack(at(1000), std::vector{block(600, 500)})) << "empty or inverted";
+}
+
 }  // namespace
 }  // namespace tundra::tcp
