@@ -89,7 +89,8 @@ HEADER = ("time", "conn", "event", "seq", "ack", "len", "flags", "win", "state",
 HEADER_LINE = ",".join(HEADER)
 
 EVENT_KINDS = frozenset(("send", "recv", "state", "rtt", "rto", "fast_retransmit", "tlp",
-                         "persist", "dupack", "cwnd", "rack_lost", "spurious_rto"))
+                         "persist", "dupack", "cwnd", "rack_lost", "spurious_rto",
+                         "spurious_recovery"))
 
 STATES = ("CLOSED", "LISTEN", "SYN-SENT", "SYN-RECEIVED", "ESTABLISHED", "FIN-WAIT-1",
           "FIN-WAIT-2", "CLOSE-WAIT", "CLOSING", "LAST-ACK", "TIME-WAIT")

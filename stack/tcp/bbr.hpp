@@ -56,6 +56,8 @@ class Bbr final : public RenoRecovery {
   AckResponse on_loss_detected(const AckEvent& e) override;
   void on_retransmission_timeout(size_t flight, Seq snd_nxt) override;
   void on_spurious_timeout(size_t flight, size_t acked) override;
+  // Nothing to give back: BBR's window came back with the end of the recovery.
+  void on_spurious_recovery() override {}
   void on_idle_restart(Duration idle, Duration rto) override;
   void set_smss(size_t smss) override;
   size_t cwnd() const override { return cwnd_; }

@@ -88,6 +88,11 @@ class CongestionControl {
   // larger) and sets cwnd to FlightSize plus what this ACK covered, at most IW, from which slow
   // start regains the rest within a few round trips. `flight`: FlightSize after the ACK.
   virtual void on_spurious_timeout(size_t flight, size_t acked) = 0;
+  // The last fast recovery was spurious: the peer reported every segment it resent as a
+  // duplicate (D-SACK, RFC 2883; the detection of RFC 3708), so the segments were only late.
+  // Called once the recovery has ended: cwnd and ssthresh go back to what they were before it
+  // (at least), as RFC 4015 does for a timeout.
+  virtual void on_spurious_recovery() = 0;
   // About to send after `idle` without sending (RFC 5681 4.1): past one RTO, cwnd = min(IW, cwnd).
   virtual void on_idle_restart(Duration idle, Duration rto) = 0;
   // The sender's MSS changed: negotiated in the handshake, or lowered by path MTU discovery.

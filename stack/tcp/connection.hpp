@@ -58,10 +58,11 @@ struct ConnectionStats {
   uint64_t segments_in = 0, segments_out = 0;
   uint64_t bytes_in = 0, bytes_out = 0;  // payload bytes received in order / sent (first time)
   uint64_t retransmits = 0, fast_retransmits = 0, timeouts = 0;
-  uint64_t rack_lost = 0;          // segments RACK (RFC 8985 6) marked lost
-  uint64_t spurious_timeouts = 0;  // timeouts the Eifel detection found spurious (RFC 3522)
-  uint64_t dsacks_in = 0;          // ACKs reporting a duplicate with D-SACK (RFC 2883)
-  uint64_t reo_wnd_grown = 0;      // of which RACK's reordering window grew (RFC 8985 6.2)
+  uint64_t rack_lost = 0;            // segments RACK (RFC 8985 6) marked lost
+  uint64_t spurious_timeouts = 0;    // timeouts the Eifel detection found spurious (RFC 3522)
+  uint64_t dsacks_in = 0;            // ACKs reporting a duplicate with D-SACK (RFC 2883)
+  uint64_t reo_wnd_grown = 0;        // of which RACK's reordering window grew (RFC 8985 6.2)
+  uint64_t spurious_recoveries = 0;  // fast recoveries undone: all resends D-SACKed (RFC 3708)
   uint64_t dup_acks_in = 0, out_of_order_in = 0, challenge_acks = 0, zero_window_probes = 0;
   uint64_t duplicates_in = 0;  // segments whose text we held already (answered with D-SACK)
   uint64_t not_stored_in = 0;  // segments whose text went unstored: beyond the window, or
@@ -241,6 +242,13 @@ class Connection {
   size_t recovery_budget() const;
   // After congestion control saw an ACK: starts, feeds or ends PRR's accounting.
   void update_prr(bool was_recovering, size_t flight_before, size_t delivered);
+  // After congestion control saw an ACK or a loss: a recovery that starts or ends, for RACK's
+  // reordering window and for the undo of a spurious recovery.
+  void note_recovery(bool was_recovering, Instant now);
+  // A D-SACK block [begin, end) arrived: counts off the recovery's resends it reports; once the
+  // recovery is over and none is left, it was spurious and is undone.
+  void dsack_for_recovery(Seq begin, Seq end, Instant now);
+  void undo_recovery_if_spurious(Instant now);
   // After new data went out: the tail loss probe's timer starts again (RFC 8985 7.2).
   void restart_probe_timer(Instant now);
   // Before the ACK that ends a read batch: ACKs for the ranges it touched beyond what one ACK's
@@ -285,6 +293,8 @@ class Connection {
   void check_spurious_timeout(const wire::tcp::Repr& seg, size_t acked, Instant now);
   // A timeout's retransmission is pending judgement and `seg` echoes a TSval older than it.
   bool echo_predates_rto(const wire::tcp::Repr& seg) const;
+  // With timestamps: from when on a segment we sent carried a TSval above `seg`'s TSecr.
+  std::optional<Instant> echo_after(const wire::tcp::Repr& seg, Instant now) const;
   void on_persist_timeout(Instant now, SegmentSink& out);
 
   const TcpConfig& config_;
@@ -319,6 +329,15 @@ class Connection {
     size_t recover_fs = 0, delivered = 0, out = 0, last_delivered = 0;
   };
   std::optional<Prr> prr_;
+  // RFC 3708's detection of a spurious fast recovery (with SACK): the data outstanding when it
+  // began, [begin, end), and its segments resent and not yet reported back as duplicates.
+  struct RecoveryResends {
+    Seq begin, end;
+    size_t outstanding = 0;
+    bool any = false;    // something was resent
+    bool ended = false;  // the recovery is over: what is left is the D-SACKs
+  };
+  std::optional<RecoveryResends> resends_;
   RttEstimator rtt_;
   std::unique_ptr<CongestionControl> cc_;
   // Delivery rate samples, kept only for an algorithm that wants them (BBR).

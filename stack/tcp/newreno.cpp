@@ -103,9 +103,15 @@ AckResponse RenoRecovery::on_new_data(const AckEvent& e) {
   return r;
 }
 
+void RenoRecovery::save_prior() {
+  prior_cwnd_ = cwnd_;
+  prior_ssthresh_ = ssthresh_;
+}
+
 void RenoRecovery::enter_rack_recovery(const AckEvent& e) {
   // As on the third duplicate, with cwnd = ssthresh (RFC 6675 5 step 4.2: no duplicates to
   // inflate it by).
+  save_prior();
   ssthresh_ = ssthresh_after_loss(loss_base(e.flight_before), LossSignal::DuplicateAcks);
   cwnd_ = ssthresh_;
   recover_ = e.snd_nxt - 1u;
@@ -163,6 +169,7 @@ AckResponse RenoRecovery::on_duplicate(const AckEvent& e) {
 
   // RFC 5681 3.2 steps 2 and 3, with RFC 6582 3.2 step 2 recording recover. The algorithm
   // decides how far ssthresh falls (NewReno halves FlightSize, CUBIC takes beta_cubic of it).
+  save_prior();
   ssthresh_ = ssthresh_after_loss(loss_base(flight_at_first_dup_), LossSignal::DuplicateAcks);
   // RFC 5681 3.2 step 3 inflates cwnd by the three segments the duplicates say have left; with
   // SACK the pipe counts those (RFC 6675 5 step 4.2: cwnd = ssthresh).
@@ -192,6 +199,7 @@ void RenoRecovery::on_retransmission_timeout(size_t flight, Seq snd_nxt) {
   }
   timed_out_ = true;
   slow_start_after_timeout_ = true;
+  prior_cwnd_ = 0;  // a fast recovery before it is not undone any more
   // RFC 5681 3.1: the loss window, one full-sized segment, regardless of IW.
   cwnd_ = smss_;
   on_window_reset();
@@ -214,6 +222,14 @@ void RenoRecovery::on_spurious_timeout(size_t flight, size_t acked) {
   timed_out_ = false;
   slow_start_after_timeout_ = false;
   recover_.reset();
+}
+
+void RenoRecovery::on_spurious_recovery() {
+  if (prior_cwnd_ == 0 || in_recovery_) return;
+  // Back to the window of before the recovery. (Its `recover` went with the ACK that ended it.)
+  cwnd_ = std::max(cwnd_, std::exchange(prior_cwnd_, 0));
+  ssthresh_ = std::max(ssthresh_, prior_ssthresh_);
+  on_window_reset();
 }
 
 void RenoRecovery::on_idle_restart(Duration idle, Duration rto) {

@@ -23,6 +23,7 @@ class RenoRecovery : public CongestionControl {
   AckResponse on_loss_detected(const AckEvent& e) override;
   void on_retransmission_timeout(size_t flight, Seq snd_nxt) override;
   void on_spurious_timeout(size_t flight, size_t acked) override;
+  void on_spurious_recovery() override;
   void on_idle_restart(Duration idle, Duration rto) override;
   void set_smss(size_t smss) override;
 
@@ -94,6 +95,11 @@ class RenoRecovery : public CongestionControl {
   // RFC 4015's pipe_prev: max(FlightSize, ssthresh) when the first timeout of a run came; 0
   // once undone.
   size_t pipe_prev_ = 0;
+  // cwnd and ssthresh when the last fast recovery began, for on_spurious_recovery(); 0 once
+  // undone, or after a timeout.
+  size_t prior_cwnd_ = 0, prior_ssthresh_ = 0;
+  // Saves them: a fast recovery begins.
+  void save_prior();
   // Slow start after a retransmission timeout grows by at most one SMSS per ACK (RFC 3465 2.3).
   bool slow_start_after_timeout_ = false;
   // Nothing acknowledged or timed out yet: an MSS learned in the handshake resets cwnd to its IW.

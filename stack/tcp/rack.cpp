@@ -56,15 +56,21 @@ void Rack::on_send(Seq begin, Seq end, bool retransmission, Seq snd_max, Instant
   }
 }
 
-void Rack::delivered(const Segment& seg, Instant now, std::optional<Segment>& newest) const {
+void Rack::delivered(const Segment& seg, Instant now, std::optional<Instant> echo_after,
+                     std::optional<Segment>& newest) const {
   const Duration rtt = now - seg.xmit;
-  // RFC 8985 6.2 step 2: an ACK that came sooner than the path allows answers the first sending
-  // of a retransmitted segment, not the retransmission, and says nothing of when that went.
+  // RFC 8985 6.2 step 2: an ACK that echoes a timestamp from before the retransmission, or that
+  // came sooner than the path allows, answers an earlier sending of the segment and says
+  // nothing of when the retransmission went. (A segment late by more than the minimum RTT, its
+  // resend, then the ACK of the original: taken as the resend's, it dated every segment sent
+  // before the resend and not yet delivered as lost, 808 of them at once behind a 1 ms delay.)
+  if (seg.retransmitted && echo_after && seg.xmit >= *echo_after) return;
   if (seg.retransmitted && min_rtt_ && rtt < *min_rtt_) return;
   if (!newest || sent_after(seg.order, newest->order)) newest = seg;
 }
 
-bool Rack::on_ack(Seq una, std::span<const std::pair<Seq, Seq>> blocks, Instant now, size_t smss) {
+bool Rack::on_ack(Seq una, std::span<const std::pair<Seq, Seq>> blocks, Instant now, size_t smss,
+                  std::optional<Instant> echo_after) {
   smss = std::max<size_t>(smss, 1);
   const auto on_segment_edge = [&](size_t i, Seq s) {
     return distance(segs_[i].begin, s) % smss == 0;
@@ -82,7 +88,7 @@ bool Rack::on_ack(Seq una, std::span<const std::pair<Seq, Seq>> blocks, Instant 
       // earlier ACK SACKed, arrived out of order (a peer that holds one segment back a little
       // SACKs the next, then ACKs both).
       if (!g.retransmitted && have_fack_ && g.end < fack_) reordering_seen_ = true;
-      delivered(g, now, newest);
+      delivered(g, now, echo_after, newest);
       any = true;
     }
     ++head_;
@@ -117,7 +123,7 @@ bool Rack::on_ack(Seq una, std::span<const std::pair<Seq, Seq>> blocks, Instant 
       // arrived out of order. (Within one ACK the blocks come newest first, not in order.)
       if (!g.retransmitted && have_fack_ && g.end < fack_) reordering_seen_ = true;
       if (!fack || g.end > *fack) fack = g.end;
-      delivered(g, now, newest);
+      delivered(g, now, echo_after, newest);
       any = true;
     }
   }

@@ -33,7 +33,11 @@ class Rack {
   // that: where the device cut a large segment (TSO). An edge elsewhere is no segment of ours,
   // and the record it cuts is not taken as SACKed; so a peer's odd blocks cannot grow the
   // records beyond one per segment sent.
-  bool on_ack(Seq una, std::span<const std::pair<Seq, Seq>> blocks, Instant now, size_t smss);
+  // `echo_after`, with timestamps: a segment sent at or after it went after the one whose
+  // timestamp the ACK echoes (its TSval is above the ACK's TSecr): a retransmission sent then
+  // is not what the ACK acknowledges (RFC 8985 6.2 step 2, the TSecr check).
+  bool on_ack(Seq una, std::span<const std::pair<Seq, Seq>> blocks, Instant now, size_t smss,
+              std::optional<Instant> echo_after = std::nullopt);
   // An RTT sample the connection took: RACK.min_RTT is the least of them.
   void on_rtt_sample(Duration rtt) { min_rtt_ = min_rtt_ ? std::min(*min_rtt_, rtt) : rtt; }
   // RFC 8985 6.2 step 4: the reordering window. Zero while no reordering has been seen and loss
@@ -100,7 +104,8 @@ class Rack {
   size_t split_at(Seq s);
   // A segment was delivered (cumulatively or by SACK): it becomes `newest` (the most recently
   // sent segment this ACK delivered, the candidate for RACK's segment) if sent after it.
-  void delivered(const Segment& seg, Instant now, std::optional<Segment>& newest) const;
+  void delivered(const Segment& seg, Instant now, std::optional<Instant> echo_after,
+                 std::optional<Segment>& newest) const;
   void compact();
 
   std::vector<Segment> segs_;  // by sequence, disjoint; from head_ on; freed when all are acked

@@ -359,6 +359,7 @@ void Tcp::fold_stats(Entry& e) {
   counters_.spurious_timeouts += s.spurious_timeouts;
   counters_.dsacks_in += s.dsacks_in;
   counters_.reo_wnd_grown += s.reo_wnd_grown;
+  counters_.spurious_recoveries += s.spurious_recoveries;
   counters_.zero_window_probes += s.zero_window_probes;
   counters_.out_of_order_in += s.out_of_order_in;
   counters_.duplicates_in += s.duplicates_in;
@@ -451,7 +452,7 @@ void Tcp::report(CounterReport& out) const {
   uint64_t retransmits = c.retransmits, timeouts = c.timeouts, fast = c.fast_retransmits,
            probes = c.zero_window_probes, ooo = c.out_of_order_in, dups = c.duplicates_in,
            not_stored = c.not_stored_in, rack_lost = c.rack_lost, spurious = c.spurious_timeouts,
-           dsacks = c.dsacks_in, reo_grown = c.reo_wnd_grown;
+           dsacks = c.dsacks_in, reo_grown = c.reo_wnd_grown, spurious_rec = c.spurious_recoveries;
   for (const auto& [id, e] : conns_) {
     if (e->counted) continue;
     const ConnectionStats& s = e->conn.stats();
@@ -466,6 +467,7 @@ void Tcp::report(CounterReport& out) const {
     spurious += s.spurious_timeouts;
     dsacks += s.dsacks_in;
     reo_grown += s.reo_wnd_grown;
+    spurious_rec += s.spurious_recoveries;
   }
   CounterGroup g{"tcp", {}};
   g.add("active connection openings", c.active_opens);
@@ -486,6 +488,7 @@ void Tcp::report(CounterReport& out) const {
   g.add("retransmission timeouts", timeouts);
   g.add("retransmission timeouts found spurious (undone)", spurious);
   g.add("fast retransmits", fast);
+  g.add("fast recoveries found spurious (undone)", spurious_rec);
   g.add("segments marked lost by RACK", rack_lost);
   g.add("ACKs reporting a duplicate (D-SACK)", dsacks);
   g.add("RACK reordering window grown (D-SACK rounds)", reo_grown);

@@ -46,7 +46,7 @@ struct TcpCounters {
   uint64_t retransmits = 0;         // from connections that have ended, plus live ones on report
   uint64_t timeouts = 0, fast_retransmits = 0, zero_window_probes = 0;  // likewise
   uint64_t rack_lost = 0, spurious_timeouts = 0;                        // likewise
-  uint64_t dsacks_in = 0, reo_wnd_grown = 0;                            // likewise
+  uint64_t dsacks_in = 0, reo_wnd_grown = 0, spurious_recoveries = 0;   // likewise
   uint64_t out_of_order_in = 0, duplicates_in = 0, not_stored_in = 0;   // likewise
   uint64_t kept_in = 0;  // segments whose text stayed in its datagram (RecvBuffer::insert)
 };

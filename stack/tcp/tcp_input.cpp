@@ -423,12 +423,15 @@ bool Connection::process_ack(const Repr& seg, size_t payload_len, Instant now, S
     const bool dsack = is_dsack(ack, taken);
     const bool probe_dup = dsack && tlp_rexmit_ && taken[0].first >= tlp_rexmit_->first &&
                            taken[0].second <= tlp_rexmit_->second;
-    if (dsack) ++stats_.dsacks_in;
+    if (dsack) {
+      ++stats_.dsacks_in;
+      dsack_for_recovery(taken[0].first, taken[0].second, now);
+    }
     if (rack_.update_reo_wnd(dsack && !probe_dup, ack, snd_max_)) ++stats_.reo_wnd_grown;
     // On every ACK, not only one that delivers something new: time passes, and a segment's
     // reordering window may be over by the next ACK (a tail loss probe's answer, say, which
     // may only repeat what was SACKed).
-    rack_.on_ack(ack, taken, now, smss_);
+    rack_.on_ack(ack, taken, now, smss_, echo_after(seg, now));
     recheck = detect_rack_losses(now);
     rack_lost = rack_.lost_bytes() > 0;
   }
@@ -460,7 +463,7 @@ bool Connection::process_ack(const Repr& seg, size_t payload_len, Instant now, S
       fill_rate_sample(e, static_cast<size_t>(std::max<int64_t>(newly, 0)), now);
       r = cc_->on_ack(e);
       update_prr(was_recovering, flight_before, static_cast<size_t>(std::max<int64_t>(newly, 0)));
-      if (was_recovering && !cc_->in_recovery()) rack_.on_recovery_end();
+      note_recovery(was_recovering, now);
     }
     if (r.may_send_new) extra_allowance_ = smss_;
     if (data_acked > 0) check_spurious_timeout(seg, data_acked, now);
@@ -531,6 +534,7 @@ bool Connection::process_ack(const Repr& seg, size_t payload_len, Instant now, S
       const bool was_recovering = cc_->in_recovery();
       const AckResponse r = cc_->on_ack(e);
       update_prr(was_recovering, flight_before, newly_sacked);
+      note_recovery(was_recovering, now);
       if (r.may_send_new) extra_allowance_ = smss_;  // RFC 3042 limited transmit
       if (r.retransmit_first_unacked) {
         ++stats_.fast_retransmits;
@@ -562,6 +566,16 @@ bool Connection::process_ack(const Repr& seg, size_t payload_len, Instant now, S
   return true;
 }
 
+std::optional<Instant> Connection::echo_after(const Repr& seg, Instant now) const {
+  if (!ts_enabled_ || !seg.options.timestamps) return std::nullopt;
+  // How many ticks of our timestamp clock (ts_now: 1 ms) ago the echoed TSval was; whatever
+  // went from the start of the tick after it carried a larger TSval.
+  const uint32_t age = ts_now(now) - seg.options.timestamps->tsecr;
+  if (age > 60'000) return std::nullopt;  // not one of ours from the last minute
+  const Instant tick_start = Instant::from_micros(now.micros() / 1000 * 1000);
+  return tick_start - std::chrono::milliseconds(age) + std::chrono::milliseconds(1);
+}
+
 bool Connection::echo_predates_rto(const Repr& seg) const {
   return seg.options.timestamps && rto_retransmit_ts_ &&
          static_cast<int32_t>(seg.options.timestamps->tsecr - *rto_retransmit_ts_) < 0;
@@ -581,6 +595,39 @@ void Connection::check_spurious_timeout(const Repr& seg, size_t acked, Instant n
   if (snd_nxt_ < snd_max_) snd_nxt_ = snd_max_;
   cc_->on_spurious_timeout(bytes_in_flight(), acked);
   trace(TraceKind::SpuriousRto, now, snd_una_);
+}
+
+void Connection::note_recovery(bool was_recovering, Instant now) {
+  const bool recovering = cc_->in_recovery();
+  if (!was_recovering && recovering && sack_enabled_) {
+    resends_ = RecoveryResends{snd_una_, snd_max_};
+  } else if (was_recovering && !recovering) {
+    rack_.on_recovery_end();
+    if (resends_) {
+      resends_->ended = true;
+      undo_recovery_if_spurious(now);
+    }
+  }
+}
+
+void Connection::dsack_for_recovery(Seq begin, Seq end, Instant now) {
+  // RFC 3708 2: a D-SACK for data the recovery resent says that copy was not needed. A block
+  // may report several segments (the peer merges adjacent duplicates).
+  if (!resends_ || begin < resends_->begin || end > resends_->end || end <= begin) return;
+  const size_t segments = (distance(begin, end) + smss_ - 1) / smss_;
+  resends_->outstanding -= std::min(segments, resends_->outstanding);
+  undo_recovery_if_spurious(now);
+}
+
+void Connection::undo_recovery_if_spurious(Instant now) {
+  // RFC 3708 2: every resend of the recovery came back as a duplicate, so the originals had
+  // all arrived: nothing was lost, the segments were only late (reordered). The reduction is
+  // undone (RFC 3708 leaves the response open; this is RFC 4015's, as for a timeout).
+  if (!resends_ || !resends_->ended || !resends_->any || resends_->outstanding > 0) return;
+  resends_.reset();
+  ++stats_.spurious_recoveries;
+  cc_->on_spurious_recovery();
+  trace(TraceKind::SpuriousRecovery, now, snd_una_);
 }
 
 std::optional<Instant> Connection::detect_rack_losses(Instant now) {

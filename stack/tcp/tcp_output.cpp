@@ -157,9 +157,13 @@ void Connection::send_segment(Seq seq, size_t len, bool fin, Instant now, Segmen
     snd_buf_.copy_out(offset, payload.append(len));
   }
   h.payload_len = len;
-  if (retransmission)
+  if (retransmission) {
     ++stats_.retransmits;
-  else
+    if (resends_ && !resends_->ended && seq >= resends_->begin && seq < resends_->end) {
+      resends_->outstanding += std::max<size_t>((len + smss_ - 1) / smss_, 1);
+      resends_->any = true;
+    }
+  } else
     stats_.bytes_out += len;
   if (!retransmission && len > 0 && rate_) rate_->on_send(seq + len, bytes_in_flight(), now);
   // RFC 6298 3 (Karn): time one fresh segment per round trip when timestamps do not do it.

@@ -73,6 +73,7 @@ void Connection::on_reorder_timeout(Instant now, SegmentSink& out) {
     e.in_flight_after = sack_pipe();
     const AckResponse r = cc_->on_loss_detected(e);
     update_prr(was_recovering, flight, 0);
+    note_recovery(was_recovering, now);
     if (r.retransmit_first_unacked && !was_recovering) {
       ++stats_.fast_retransmits;
       trace(TraceKind::FastRetransmit, now, snd_una_, "rack_timer");
@@ -105,6 +106,7 @@ void Connection::on_retransmit_timeout(Instant now, SegmentSink& out) {
     reset(ETIMEDOUT);
     return;
   }
+  resends_.reset();  // a timeout's resends are Eifel's to judge (check_spurious_timeout)
   // RFC 3522: the first retransmission of a run is what the next ACK's echo is held against.
   if (retries_ == 1 && ts_enabled_) rto_retransmit_ts_ = ts_now(now);
   // RFC 5681 3.1 (eq. 4) and RFC 6298 5.4: shrink to the loss window and resend from SND.UNA.

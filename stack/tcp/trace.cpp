@@ -35,6 +35,8 @@ std::string_view to_string(TraceKind k) {
       return "rack_lost";
     case TraceKind::SpuriousRto:
       return "spurious_rto";
+    case TraceKind::SpuriousRecovery:
+      return "spurious_recovery";
   }
   return "?";
 }

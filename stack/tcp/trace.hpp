@@ -20,20 +20,22 @@ namespace tundra::tcp {
 struct FourTuple;
 
 enum class TraceKind : uint8_t {
-  Send,            // a segment went out (detail "rexmit" for a retransmission)
-  Recv,            // a segment arrived for the connection (checksum already verified)
-  State,           // the state changed (state: the new one; detail "from=OLD")
-  Rtt,             // an RTT sample was taken (sample_ms) and SRTT/RTTVAR/RTO updated
-  Rto,             // the retransmission timer fired (rto_ms: the backed-off RTO)
-  FastRetransmit,  // repaired before the timer: detail dupacks (the third, without SACK), rack
-                   // (RACK found a loss), partial_ack (without SACK), lost_rexmit
-  Tlp,             // RFC 8985 tail loss probe
-  Persist,         // RFC 9293 3.8.6.1 zero-window probe
-  DupAck,          // a duplicate ACK (RFC 5681 2) arrived
-  Cwnd,            // cwnd or ssthresh changed
-  RackLost,        // RFC 8985 6.2 marked segments lost (detail: how many); seq is SND.UNA
-  SpuriousRto,     // the ACK after a timeout echoes a timestamp from before its retransmission
-                   // (RFC 3522): the data had arrived; the reduction is undone (RFC 4015)
+  Send,              // a segment went out (detail "rexmit" for a retransmission)
+  Recv,              // a segment arrived for the connection (checksum already verified)
+  State,             // the state changed (state: the new one; detail "from=OLD")
+  Rtt,               // an RTT sample was taken (sample_ms) and SRTT/RTTVAR/RTO updated
+  Rto,               // the retransmission timer fired (rto_ms: the backed-off RTO)
+  FastRetransmit,    // repaired before the timer: detail dupacks (the third, without SACK), rack
+                     // (RACK found a loss), partial_ack (without SACK), lost_rexmit
+  Tlp,               // RFC 8985 tail loss probe
+  Persist,           // RFC 9293 3.8.6.1 zero-window probe
+  DupAck,            // a duplicate ACK (RFC 5681 2) arrived
+  Cwnd,              // cwnd or ssthresh changed
+  RackLost,          // RFC 8985 6.2 marked segments lost (detail: how many); seq is SND.UNA
+  SpuriousRto,       // the ACK after a timeout echoes a timestamp from before its retransmission
+                     // (RFC 3522): the data had arrived; the reduction is undone (RFC 4015)
+  SpuriousRecovery,  // every segment a fast recovery resent came back as a duplicate (D-SACK,
+                     // RFC 3708): they were only late; the reduction is undone
 };
 
 std::string_view to_string(TraceKind k);

@@ -505,6 +505,34 @@ TEST(TcpCongestion, ASpuriousTimeoutGivesTheCongestionStateBack) {
   EXPECT_EQ(f.cc.cwnd(), 8 * kSmss);
 }
 
+TEST(TcpCongestion, ASpuriousRecoveryGivesTheWindowBackOnceAfterItEnds) {
+  // RFC 3708 detection, RFC 4015-style response: cwnd and ssthresh of before the recovery,
+  // however it started (RACK on an ACK, or its timer), and only once it is over.
+  Flow f;
+  f.fill();
+  const size_t cwnd = f.cc.cwnd(), ssthresh = f.cc.ssthresh();
+  ASSERT_TRUE(f.cc.on_loss_detected(f.rack_loss(0)).retransmit_first_unacked);
+  ASSERT_LT(f.cc.cwnd(), cwnd);
+  f.cc.on_spurious_recovery();
+  EXPECT_LT(f.cc.cwnd(), cwnd) << "undone during the recovery";
+  f.ack_all();
+  ASSERT_FALSE(f.cc.in_recovery());
+  f.cc.on_spurious_recovery();
+  EXPECT_EQ(f.cc.cwnd(), cwnd);
+  EXPECT_EQ(f.cc.ssthresh(), ssthresh);
+  // The next loss is a congestion event as usual.
+  f.fill();
+  EXPECT_TRUE(f.cc.on_loss_detected(f.rack_loss(0)).retransmit_first_unacked);
+  f.ack_all();
+  const size_t reduced = f.cc.cwnd();
+  // A timeout after a recovery leaves nothing to undo.
+  f.fill();
+  f.timeout();
+  f.ack_all();
+  f.cc.on_spurious_recovery();
+  EXPECT_LE(f.cc.cwnd(), reduced);
+}
+
 TEST(TcpCongestion, RecoveryWorksAcrossSequenceWrap) {
   Flow f;
   f.una = f.nxt = Seq(0xffff'f000u);

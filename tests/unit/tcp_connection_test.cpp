@@ -1538,8 +1538,9 @@ struct TimedOut {
 class SpuriousRtoFixture : public ConnFixture {
  protected:
   void SetUp() override { config.timestamps = true; }
-  TimedOut flight_then_timeout() {
-    TimedOut t{};
+  // Established with timestamps and SACK, and a first flight acknowledged: SRTT is known and
+  // cwnd has grown.
+  void established_after_one_flight() {
     conn = std::make_unique<Connection>(config, kTuple, Seq(kIss), 1500);
     conn->open(clock.now(), out);
     const auto syn = out.take();
@@ -1550,13 +1551,16 @@ class SpuriousRtoFixture : public ConnFixture {
     clock.advance(std::chrono::microseconds(100));
     input(synack);
     EXPECT_TRUE(conn->timestamps_enabled());
-    // A first flight, acknowledged: SRTT is known and cwnd has grown.
     send_app(pattern(1448 * 10));
     auto first = flush();
     clock.advance(std::chrono::milliseconds(5));
     Repr a = seg(flags({Flag::Ack}), 1, conn->snd_max().value() - kIss);
     a.options.timestamps = wire::tcp::Timestamps{1001, first.back().h.options.timestamps->tsval};
     input(a);
+  }
+  TimedOut flight_then_timeout() {
+    TimedOut t{};
+    established_after_one_flight();
     send_app(pattern(1448 * 10));
     const auto sent = flush();
     EXPECT_FALSE(sent.empty());
@@ -1619,6 +1623,107 @@ TEST_F(SpuriousRtoFixture, AnAckEchoingTheRetransmissionLeavesTheTimeoutsReducti
   EXPECT_EQ(conn->stats().spurious_timeouts, 0u);
   EXPECT_EQ(conn->congestion().ssthresh(), 5u * 1448);  // half the ten in flight (RFC 5681)
   EXPECT_LT(conn->congestion().cwnd(), 10u * 1448);
+}
+
+// A second flight of ten segments goes out after a first one was acknowledged (timestamps and
+// SACK on), and segment 0 of it is late: the peer SACKs 1..3, RACK finds 0 lost and resends it.
+struct LateSegment {
+  Seq base;            // segment 0's first byte
+  uint32_t flight_ts;  // the TSval the flight went with
+  size_t cwnd_before, ssthresh_before;
+};
+
+class LateSegmentFixture : public SpuriousRtoFixture {
+ protected:
+  static constexpr uint32_t kSeg = 1448;
+  LateSegment late_first_segment() {
+    LateSegment l{};
+    established_after_one_flight();
+    l.cwnd_before = conn->congestion().cwnd();
+    l.ssthresh_before = conn->congestion().ssthresh();
+    l.base = conn->snd_una();
+    send_app(pattern(kSeg * 10));
+    const auto sent = flush();
+    EXPECT_EQ(sent.size(), 10u);
+    l.flight_ts = sent.front().h.options.timestamps->tsval;
+    clock.advance(std::chrono::milliseconds(3));
+    Repr d = ack(l.base, 1002, l.flight_ts);
+    d.options.sack.push_back({(l.base + kSeg).value(), (l.base + 4 * kSeg).value()});
+    const auto r = input(d);
+    EXPECT_EQ(r.size(), 1u);
+    EXPECT_EQ(r.at(0).h.seq, l.base.value()) << "segment 0 resent";
+    EXPECT_TRUE(conn->congestion().in_recovery());
+    return l;
+  }
+  Repr ack(Seq to, uint32_t tsval, uint32_t tsecr) {
+    Repr a = seg(flags({Flag::Ack}), 1, to.value() - kIss);
+    a.options.timestamps = wire::tcp::Timestamps{tsval, tsecr};
+    return a;
+  }
+};
+
+TEST_F(LateSegmentFixture, AnAckForTheOriginalOfAResendDoesNotDateTheResend) {
+  // RFC 8985 6.2 step 2: the late original arrives 3 ms after the resend (more than the
+  // minimum RTT, 0.1 ms, so that check cannot tell) and the peer's ACK echoes the original's
+  // TSval. Taken for the resend's ACK, it would date 4..9, sent before the resend, as lost.
+  const LateSegment l = late_first_segment();
+  clock.advance(std::chrono::milliseconds(3));
+  const auto r = input(ack(l.base + 4 * kSeg, 1003, l.flight_ts));
+  EXPECT_TRUE(r.empty()) << "segments 4..9 resent";
+  EXPECT_EQ(conn->stats().rack_lost, 1u);
+  EXPECT_EQ(conn->stats().retransmits, 1u);
+}
+
+TEST_F(LateSegmentFixture, ARecoveryWhoseResendsAllComeBackAsDuplicatesIsUndone) {
+  // RFC 3708: the recovery ends, then the peer reports the resend of segment 0 as a duplicate
+  // (D-SACK): its original had arrived, nothing was lost. cwnd and ssthresh come back.
+  const LateSegment l = late_first_segment();
+  EXPECT_LT(conn->congestion().cwnd(), l.cwnd_before);
+  clock.advance(std::chrono::milliseconds(3));
+  input(ack(l.base + 10 * kSeg, 1003, l.flight_ts));
+  ASSERT_FALSE(conn->congestion().in_recovery());
+  EXPECT_EQ(conn->stats().spurious_recoveries, 0u) << "before the peer said so";
+  EXPECT_LT(conn->congestion().cwnd(), l.cwnd_before);
+  Repr d = ack(l.base + 10 * kSeg, 1004, l.flight_ts);
+  d.options.sack.push_back({l.base.value(), (l.base + kSeg).value()});
+  input(d);
+  EXPECT_EQ(conn->stats().dsacks_in, 1u);
+  EXPECT_EQ(conn->stats().spurious_recoveries, 1u);
+  EXPECT_GE(conn->congestion().cwnd(), l.cwnd_before);
+  EXPECT_EQ(conn->congestion().ssthresh(), l.ssthresh_before);
+  // Once only.
+  input(d);
+  EXPECT_EQ(conn->stats().spurious_recoveries, 1u);
+}
+
+TEST_F(LateSegmentFixture, ADuplicateReportedDuringTheRecoveryWaitsForItsEnd) {
+  const LateSegment l = late_first_segment();
+  clock.advance(std::chrono::milliseconds(3));
+  Repr d = ack(l.base + 4 * kSeg, 1003, l.flight_ts);
+  d.options.sack.push_back({l.base.value(), (l.base + kSeg).value()});
+  input(d);
+  EXPECT_TRUE(conn->congestion().in_recovery());
+  EXPECT_EQ(conn->stats().spurious_recoveries, 0u);
+  input(ack(l.base + 10 * kSeg, 1004, l.flight_ts));
+  EXPECT_FALSE(conn->congestion().in_recovery());
+  EXPECT_EQ(conn->stats().spurious_recoveries, 1u);
+  EXPECT_GE(conn->congestion().cwnd(), l.cwnd_before);
+}
+
+TEST_F(LateSegmentFixture, ARecoveryWithAResendNotReportedAsADuplicateStands) {
+  // Segment 0 was lost: the resend filled the hole, no D-SACK comes, and a duplicate of some
+  // other data (below, not resent by this recovery) says nothing about it.
+  const LateSegment l = late_first_segment();
+  const size_t reduced = conn->congestion().ssthresh();
+  clock.advance(std::chrono::milliseconds(3));
+  input(ack(l.base + 10 * kSeg, 1003, l.flight_ts + 3));
+  ASSERT_FALSE(conn->congestion().in_recovery());
+  Repr d = ack(l.base + 10 * kSeg, 1004, l.flight_ts + 3);
+  d.options.sack.push_back({(l.base - kSeg).value(), l.base.value()});
+  input(d);
+  EXPECT_EQ(conn->stats().dsacks_in, 1u);
+  EXPECT_EQ(conn->stats().spurious_recoveries, 0u);
+  EXPECT_EQ(conn->congestion().ssthresh(), reduced);
 }
 
 }  // namespace
