@@ -13,9 +13,11 @@
 #   9000, for tundra-echo; tundra-ceiling (our minimal responder on one TUN device: the TUN
 #   ceiling); lwip-tun (lwIP, where liblwip-dev is installed); and two kernel namespaces on a veth
 #   pair (what a user has without tundra). Again with TUN offloads (--offload) where the programs
-#   have them, with 1% loss (tundra-echo --loss 0.01, both directions) and with --tcp-trace on;
-#   under loss also with the kernel sending with CUBIC (TCP_CONGESTION on its socket), the
-#   loss-based reference for tundra's own sending, and with tundra sending with --cc bbr.
+#   have them, with 1% loss (tundra-echo --loss 0.01, both directions), with 1% reordering
+#   (--reorder 0.01, both directions) and with --tcp-trace on;
+#   under loss and reordering also with the kernel sending with CUBIC (TCP_CONGESTION on its
+#   socket), the loss-based reference for tundra's own sending, and with tundra sending with
+#   --cc bbr.
 #   The systems of one table run side by side, each in its namespace, and are measured in turn,
 #   run after run (veth again beside the offload figures, plain tundra again beside the lossy and
 #   traced ones), so that drift in the machine's speed moves them alike.
@@ -367,12 +369,16 @@ if [ -n "$ECHO" ]; then
   start_sys tundra-loss "$NS_E" "$ECHO" --loss 0.01 --fault-direction both
   start_sys tundra-traced "$NS_L" "$ECHO" --tcp-trace "$TMP/trace.csv"
   start_sys tundra-ref "$NS_C" "$ECHO"
+  # 1% of datagrams each way held back until the next overtakes them: no loss, only reordering
+  # (RACK's reordering window, D-SACK and the undo of spurious recoveries), in the veth
+  # reference's second namespace (its servers are stopped by now).
+  start_sys tundra-reorder "$NS_B" "$ECHO" --reorder 0.01 --fault-direction both
   # The kernel's own loss-based TCP as the sender over the same two links: what SACK-based
   # recovery with CUBIC makes of 1% random loss here (the row above uses the namespace's
   # default, BBR on some machines, which does not take random loss for congestion).
   for e in "${SET[@]}"; do
     read -r sys ns addr <<<"$e"
-    case $sys in tundra-loss | tundra-ref)
+    case $sys in tundra-loss | tundra-ref | tundra-reorder)
       SET+=("$sys-cubic $ns $addr rx cubic"); PIDS[$sys-cubic]=${PIDS[$sys]} ;;
     esac
   done
@@ -436,6 +442,12 @@ for dir in "${DIRS[@]}"; do
 done
 t=$(v "tundra-loss-cubic,1500,rx"); p=$(v "tundra-ref-cubic,1500,rx")
 printf '%-40s %9s %9s %8s\n' "  1% loss, kernel with CUBIC -> server" "$t" "$p" "$(ratio "$t" "$p")"
+for dir in "${DIRS[@]}"; do
+  t=$(v "tundra-reorder,1500,$dir"); p=$(v "tundra-ref,1500,$dir")
+  printf '%-40s %9s %9s %8s\n' "  1% reorder, ${DIR_LABEL[$dir]}" "$t" "$p" "$(ratio "$t" "$p")"
+done
+t=$(v "tundra-reorder-cubic,1500,rx"); p=$(v "tundra-ref-cubic,1500,rx")
+printf '%-40s %9s %9s %8s\n' "  1% reorder, kernel CUBIC -> server" "$t" "$p" "$(ratio "$t" "$p")"
 t=$(v "tundra-loss-bbr,1500,tx"); p=$(v "tundra-ref-bbr,1500,tx")
 printf '%-40s %9s %9s %8s\n' "  1% loss, server --cc bbr -> kernel" "$t" "$p" "$(ratio "$t" "$p")"
 p=$(v "tundra-ref,1500,tx")
