@@ -338,6 +338,8 @@ class Connection {
     bool ended = false;  // the recovery is over: what is left is the D-SACKs
   };
   std::optional<RecoveryResends> resends_;
+  // SND.MAX when a timeout started an RTO recovery: it ends once SND.UNA passes it.
+  std::optional<Seq> rto_recovery_until_;
   RttEstimator rtt_;
   std::unique_ptr<CongestionControl> cc_;
   // Delivery rate samples, kept only for an algorithm that wants them (BBR).

@@ -467,6 +467,10 @@ bool Connection::process_ack(const Repr& seg, size_t payload_len, Instant now, S
     }
     if (r.may_send_new) extra_allowance_ = smss_;
     if (data_acked > 0) check_spurious_timeout(seg, data_acked, now);
+    if (rto_recovery_until_ && snd_una_ >= *rto_recovery_until_) {
+      rto_recovery_until_.reset();
+      rack_.on_recovery_end();
+    }
 
     // RFC 6298 5.2/5.3: stop the timer when everything is acknowledged, else restart it.
     if (snd_una_ == snd_max_)

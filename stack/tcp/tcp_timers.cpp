@@ -107,6 +107,9 @@ void Connection::on_retransmit_timeout(Instant now, SegmentSink& out) {
     return;
   }
   resends_.reset();  // a timeout's resends are Eifel's to judge (check_spurious_timeout)
+  // RFC 8985 6.2 step 4 counts the end of an RTO recovery too: when SND.UNA passes what had
+  // been sent when the (first) timeout fired.
+  if (!rto_recovery_until_) rto_recovery_until_ = snd_max_;
   // RFC 3522: the first retransmission of a run is what the next ACK's echo is held against.
   if (retries_ == 1 && ts_enabled_) rto_retransmit_ts_ = ts_now(now);
   // RFC 5681 3.1 (eq. 4) and RFC 6298 5.4: shrink to the loss window and resend from SND.UNA.

@@ -1079,6 +1079,16 @@ TEST_F(ConnFixture, WithSackAPartialAckWithNothingSackedResendsNothing) {
   EXPECT_FALSE(conn->congestion().in_recovery());
   EXPECT_EQ(conn->rack().reo_wnd_persist(), 15);
   EXPECT_EQ(conn->rack().reo_wnd_mult(), 2u);
+  // An RTO recovery counts too, once SND.UNA passes what was out when the timer fired.
+  send_app(pattern(1460 * 4));
+  flush();
+  for (int i = 0; i < 4 && conn->stats().timeouts == 0; ++i)
+    advance_to_deadline();
+  ASSERT_EQ(conn->stats().timeouts, 1u);
+  input(seg(flags({Flag::Ack}), 1, 1 + 12 * 1460));
+  EXPECT_EQ(conn->rack().reo_wnd_persist(), 15) << "before the end of the RTO recovery";
+  input(seg(flags({Flag::Ack}), 1, 1 + 14 * 1460));
+  EXPECT_EQ(conn->rack().reo_wnd_persist(), 14);
 }
 
 TEST_F(ConnFixture, ADsackOfTheTailLossProbeLeavesTheReorderingWindow) {
