@@ -436,26 +436,25 @@ has_offload "$ECHO" || echo "  tundra: n/a (tundra-echo has no --offload)"
 
 echo
 printf '%-40s %9s %9s %8s\n' "TCP bulk, tundra, MTU 1500 (Gbit/s)" "variant" "plain" "ratio"
+# One row: label $1, the variant's key $2 against the plain key $3.
+vs_plain() {
+  local t p
+  t=$(v "$2"); p=$(v "$3")
+  printf '%-40s %9s %9s %8s\n' "$1" "$t" "$p" "$(ratio "$t" "$p")"
+}
 for dir in "${DIRS[@]}"; do
-  t=$(v "tundra-loss,1500,$dir"); p=$(v "tundra-ref,1500,$dir")
-  printf '%-40s %9s %9s %8s\n' "  1% loss, ${DIR_LABEL[$dir]}" "$t" "$p" "$(ratio "$t" "$p")"
+  vs_plain "  1% loss, ${DIR_LABEL[$dir]}" "tundra-loss,1500,$dir" "tundra-ref,1500,$dir"
 done
-t=$(v "tundra-loss-cubic,1500,rx"); p=$(v "tundra-ref-cubic,1500,rx")
-printf '%-40s %9s %9s %8s\n' "  1% loss, kernel with CUBIC -> server" "$t" "$p" "$(ratio "$t" "$p")"
+vs_plain "  1% loss, kernel with CUBIC -> server" "tundra-loss-cubic,1500,rx" "tundra-ref-cubic,1500,rx"
 for dir in "${DIRS[@]}"; do
-  t=$(v "tundra-reorder,1500,$dir"); p=$(v "tundra-ref,1500,$dir")
-  printf '%-40s %9s %9s %8s\n' "  1% reorder, ${DIR_LABEL[$dir]}" "$t" "$p" "$(ratio "$t" "$p")"
+  vs_plain "  1% reorder, ${DIR_LABEL[$dir]}" "tundra-reorder,1500,$dir" "tundra-ref,1500,$dir"
 done
-t=$(v "tundra-reorder-cubic,1500,rx"); p=$(v "tundra-ref-cubic,1500,rx")
-printf '%-40s %9s %9s %8s\n' "  1% reorder, kernel CUBIC -> server" "$t" "$p" "$(ratio "$t" "$p")"
-t=$(v "tundra-loss-bbr,1500,tx"); p=$(v "tundra-ref-bbr,1500,tx")
-printf '%-40s %9s %9s %8s\n' "  1% loss, server --cc bbr -> kernel" "$t" "$p" "$(ratio "$t" "$p")"
-p=$(v "tundra-ref,1500,tx")
-printf '%-40s %9s %9s %8s\n' "    the same against plain (NewReno)" "$t" "$p" "$(ratio "$t" "$p")"
+vs_plain "  1% reorder, kernel CUBIC -> server" "tundra-reorder-cubic,1500,rx" "tundra-ref-cubic,1500,rx"
+vs_plain "  1% loss, server --cc bbr -> kernel" "tundra-loss-bbr,1500,tx" "tundra-ref-bbr,1500,tx"
+vs_plain "    the same against plain (NewReno)" "tundra-loss-bbr,1500,tx" "tundra-ref,1500,tx"
 
 for dir in "${DIRS[@]}"; do
-  t=$(v "tundra-traced,1500,$dir"); p=$(v "tundra-ref,1500,$dir")
-  printf '%-40s %9s %9s %8s\n' "  --tcp-trace, ${DIR_LABEL[$dir]}" "$t" "$p" "$(ratio "$t" "$p")"
+  vs_plain "  --tcp-trace, ${DIR_LABEL[$dir]}" "tundra-traced,1500,$dir" "tundra-ref,1500,$dir"
 done
 if [ -f "$TMP/trace.csv" ]; then
   lines=$(wc -l <"$TMP/trace.csv")

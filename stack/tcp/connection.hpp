@@ -249,6 +249,8 @@ class Connection {
   // recovery is over and none is left, it was spurious and is undone.
   void dsack_for_recovery(Seq begin, Seq end, Instant now);
   void undo_recovery_if_spurious(Instant now);
+  // Full-sized segments `bytes` take, the last one partial.
+  size_t segments_in(size_t bytes) const { return (bytes + smss_ - 1) / smss_; }
   // After new data went out: the tail loss probe's timer starts again (RFC 8985 7.2).
   void restart_probe_timer(Instant now);
   // Before the ACK that ends a read batch: ACKs for the ranges it touched beyond what one ACK's

@@ -618,8 +618,7 @@ void Connection::dsack_for_recovery(Seq begin, Seq end, Instant now) {
   // RFC 3708 2: a D-SACK for data the recovery resent says that copy was not needed. A block
   // may report several segments (the peer merges adjacent duplicates).
   if (!resends_ || begin < resends_->begin || end > resends_->end || end <= begin) return;
-  const size_t segments = (distance(begin, end) + smss_ - 1) / smss_;
-  resends_->outstanding -= std::min(segments, resends_->outstanding);
+  resends_->outstanding -= std::min(segments_in(distance(begin, end)), resends_->outstanding);
   undo_recovery_if_spurious(now);
 }
 

@@ -160,11 +160,12 @@ void Connection::send_segment(Seq seq, size_t len, bool fin, Instant now, Segmen
   if (retransmission) {
     ++stats_.retransmits;
     if (resends_ && !resends_->ended && seq >= resends_->begin && seq < resends_->end) {
-      resends_->outstanding += std::max<size_t>((len + smss_ - 1) / smss_, 1);
+      resends_->outstanding += std::max<size_t>(segments_in(len), 1);
       resends_->any = true;
     }
-  } else
+  } else {
     stats_.bytes_out += len;
+  }
   if (!retransmission && len > 0 && rate_) rate_->on_send(seq + len, bytes_in_flight(), now);
   // RFC 6298 3 (Karn): time one fresh segment per round trip when timestamps do not do it.
   if (!retransmission && len > 0 && !rtt_timing_) rtt_timing_ = {seq, now};
