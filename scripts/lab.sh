@@ -2,8 +2,11 @@
 # lab.sh: runs one of the TCP labs of docs/labs end to end, as root, in a network namespace it
 # makes (and removes on exit): tundra on a TUN device, the kernel as the peer, a TCP event trace
 # of tundra's side, the plots drawn from it, and a check of what the lab says you will see.
-#   scripts/lab.sh NAME [--out DIR] [--cc newreno|cubic] [--no-build]
+#   scripts/lab.sh NAME [--out DIR] [--cc newreno|cubic] [--tcp NAME=VALUE]... [--no-build]
 #   scripts/lab.sh all | --list
+# --tcp passes a TCP setting to tundra (`tundra-echo --tcp help` lists them): the lab then shows
+# what, say, `sack=off` or `min-rto=20ms` changes. Its claims are written for the defaults, so
+# some may not hold, and the check says which.
 # Output: DIR (default labs-out/NAME/) holds the traces (*.csv), the plots (*.png), the programs'
 # logs and findings.txt, the checked claims with the figures behind them.
 set -euo pipefail
@@ -24,12 +27,13 @@ describe() {
 }
 
 usage() {
-  echo "usage: scripts/lab.sh NAME|all [--out DIR] [--cc newreno|cubic] [--no-build]" >&2
+  echo "usage: scripts/lab.sh NAME|all [--out DIR] [--cc newreno|cubic] [--tcp NAME=VALUE]... [--no-build]" >&2
   echo "       scripts/lab.sh --list" >&2
   exit 2
 }
 
 name="" out="" cc="newreno" build=1
+tcp_settings=()  # --tcp NAME=VALUE, passed on to tundra
 while [ $# -gt 0 ]; do
   case $1 in
     --list)
@@ -37,6 +41,7 @@ while [ $# -gt 0 ]; do
       exit 0 ;;
     --out) [ $# -ge 2 ] || usage; out=$2; shift 2 ;;
     --cc) [ $# -ge 2 ] || usage; cc=$2; shift 2 ;;
+    --tcp) [ $# -ge 2 ] || usage; tcp_settings+=(--tcp "$2"); shift 2 ;;
     --no-build) build=0; shift ;;
     -h|--help) usage ;;
     -*) echo "lab.sh: error: unknown option '$1'" >&2; exit 2 ;;
@@ -48,7 +53,7 @@ case $cc in newreno|cubic) ;; *) echo "lab.sh: error: --cc must be newreno or cu
 if [ "$name" = all ]; then
   rc=0
   for l in "${LABS[@]}"; do
-    args=("$l" --cc "$cc")
+    args=("$l" --cc "$cc" "${tcp_settings[@]}")
     [ $build = 1 ] || args+=(--no-build)
     [ -z "$out" ] || args+=(--out "$out/$l")
     "$0" "${args[@]}" || rc=1
@@ -143,7 +148,7 @@ plot() {  # plot TRACE KIND OUTNAME [extra plot-tcp args]
 }
 
 peer() { echo "$REPO/scripts/lab_peer.py"; }
-TUNDRA=(--tun tun0 --cc "$cc")
+TUNDRA=(--tun tun0 --cc "$cc" "${tcp_settings[@]}")
 
 lab_handshake() {
   say "active open: tundra-bulk connects to a kernel server and sends 64 KiB (5 ms each way)"
@@ -303,8 +308,11 @@ lab_keepalive() {
   done
 }
 
-echo "lab $name: $(describe "$name") (congestion control $cc)"
+settings_text=""
+for ((i = 1; i < ${#tcp_settings[@]}; i += 2)); do settings_text+=" ${tcp_settings[i]}"; done
+echo "lab $name: $(describe "$name") (congestion control $cc${settings_text:+; TCP settings:$settings_text})"
 echo "$cc" >"$OUT/cc"
+echo "${settings_text# }" >"$OUT/tcp-settings"
 "lab_$name"
 say "checking what the lab claims"
 "$REPO/scripts/lab_check.py" "$name" "$OUT" | tee "$OUT/findings.txt"

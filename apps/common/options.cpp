@@ -5,7 +5,9 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <string_view>
 
+#include "apps/common/tcp_settings.hpp"
 #include "apps/common/version.hpp"
 #include "stack/tcp/congestion.hpp"
 
@@ -63,6 +65,13 @@ void add_common_options(CLI::App& app, CommonOptions& o) {
                  "TCP_CONGESTION)")
       ->capture_default_str()
       ->check(CLI::IsMember(cc_names))
+      ->group(tcp);
+  app.add_option("--tcp", o.tcp_settings,
+                 "a TCP setting, as Linux's net.ipv4.tcp_* sysctls (repeatable): sack, "
+                 "timestamps, window-scaling, rcvbuf, sndbuf, delayed-ack, min-rto, …; "
+                 "--tcp help lists them all with their defaults")
+      ->type_name("NAME=VALUE")
+      ->allow_extra_args(false)
       ->group(tcp);
 
   const char* diag = "Diagnostics";
@@ -152,7 +161,18 @@ bool tx_thread_wanted(const CommonOptions& o) {
 }
 
 std::optional<int> parse(CLI::App& app, CommonOptions& o, int argc, char** argv) {
+  // `--tcp help` answers before the rest is parsed, like --help: a program's required arguments
+  // (tundra-fetch's URL) need not be there.
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--tcp=help" ||
+        (arg == "--tcp" && i + 1 < argc && std::string_view(argv[i + 1]) == "help")) {
+      fmt::print("{}", describe_tcp_settings(tcp::TcpConfig{}));
+      return kExitOk;
+    }
+  }
   if (const auto code = parse_command_line(app, argc, argv)) return code;
+  if (auto error = apply_tcp_settings(o.tcp, o.tcp_settings)) return usage_error(app, *error);
   if (app.get_option("--tx-thread")->count() > 0) o.tx_thread = o.tx_thread_flag;
   if (o.offload && o.faults.corrupt > 0)
     return usage_error(app,

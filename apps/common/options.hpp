@@ -7,7 +7,9 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
+#include "stack/tcp/config.hpp"
 #include "stack/wire/ipv4_address.hpp"
 
 namespace tundra::app {
@@ -47,6 +49,7 @@ struct CommonOptions {
   std::string ephemeral_text;         // --ephemeral-ports LO-HI; empty: 49152-65535
   std::string tcp_trace;              // --tcp-trace FILE: the TCP event trace (CSV); empty: none
   std::string control;  // --control PATH: the control socket (tundra-ctl); empty: none
+  std::vector<std::string> tcp_settings;  // --tcp NAME=VALUE, in order (apps/common/tcp_settings)
   FaultOptions faults;
 
   // Filled in by finish() from the texts above.
@@ -54,6 +57,7 @@ struct CommonOptions {
   wire::ipv4::Cidr host_addr;
   std::optional<wire::ipv4::Address> gateway;
   std::optional<std::pair<uint16_t, uint16_t>> ephemeral_ports;
+  tcp::TcpConfig tcp;  // the defaults with the --tcp settings applied; Runtime starts from it
 };
 
 // Adds the shared options to `app`.

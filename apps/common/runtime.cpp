@@ -66,6 +66,7 @@ Runtime::Runtime(const CommonOptions& o, const ConfigureStack& configure) {
   sc.ipv4.address = o.addr;
   sc.ipv4.gateway = o.gateway;
   sc.seed = std::random_device{}();
+  sc.tcp = o.tcp;  // the defaults, with --tcp's settings
   if (o.time_wait_s)
     sc.tcp.msl = std::chrono::milliseconds(static_cast<int64_t>(*o.time_wait_s * 500));
   sc.tcp.nodelay_default = o.nodelay;

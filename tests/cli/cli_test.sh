@@ -31,7 +31,13 @@ check_bad "--no-such-option" --no-such-option
 check_bad "--time-wait" --time-wait -1
 check_bad "must differ" --addr 10.0.0.1/24 --host-addr 10.0.0.1/24
 check_bad "must differ" --echo-port 7 --discard-port 7
+check_bad "no setting 'nagle'" --tcp nagle=off
+check_bad "--tcp sack: 'maybe' is not on or off" --tcp sack=maybe
+check_bad "is not NAME=VALUE" --tcp sack
+check_bad "min-rto (2min) is above max-rto (1min)" --tcp min-rto=2min
+check_bad "not expected: timestamps=off" --tcp sack=off timestamps=off
 
 "$BIN/tundra-echo" --help >/dev/null 2>&1 || { echo "FAIL: --help"; failures=$((failures + 1)); }
+"$BIN/tundra-echo" --tcp help | grep -qE '^  min-rto +200ms ' || { echo "FAIL: --tcp help"; failures=$((failures + 1)); }
 "$BIN/tundra-echo" --version | grep -qE '^[0-9]+\.[0-9]+' || { echo "FAIL: --version"; failures=$((failures + 1)); }
 [ $failures -eq 0 ] && echo "PASS cli" || { echo "FAIL cli: $failures"; exit 1; }

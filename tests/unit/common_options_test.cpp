@@ -54,5 +54,37 @@ TEST(CommonOptions, TxThreadTakesNoWordValue) {
   EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
 }
 
+TEST(CommonOptions, TcpSettingsReachTheConfigInOrder) {
+  CommonOptions o;
+  ASSERT_EQ(parse_args(o, {"--tcp", "sack=off", "--tcp", "min-rto=20ms", "--tcp=rcvbuf=1M", "--tcp",
+                           "sack=on", "--tcp", "timestamps=off"}),
+            std::nullopt);
+  EXPECT_TRUE(o.tcp.sack);  // the later one wins
+  EXPECT_FALSE(o.tcp.timestamps);
+  EXPECT_EQ(o.tcp.rtt.min_rto, std::chrono::milliseconds(20));
+  EXPECT_EQ(o.tcp.rcvbuf, 1u << 20);
+  // One value per --tcp: what follows is not taken as another setting.
+  CommonOptions two;
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(parse_args(two, {"--tcp", "sack=off", "timestamps=off"}), kExitUsage);
+  testing::internal::GetCapturedStderr();
+}
+
+TEST(CommonOptions, BadTcpSettingIsOneLineAndHelpListsThemAll) {
+  CommonOptions o;
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(parse_args(o, {"--tcp", "sack=maybe"}), kExitUsage);
+  const std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("--tcp sack: 'maybe' is not on or off"), std::string::npos) << err;
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+
+  CommonOptions h;
+  testing::internal::CaptureStdout();
+  // Answered before anything else is looked at, bad arguments included.
+  EXPECT_EQ(parse_args(h, {"--addr", "nonsense", "--tcp", "help"}), kExitOk);
+  const std::string out = testing::internal::GetCapturedStdout();
+  EXPECT_NE(out.find("min-rto             200ms"), std::string::npos) << out;
+}
+
 }  // namespace
 }  // namespace tundra::app
