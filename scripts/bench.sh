@@ -17,7 +17,7 @@
 #   (--reorder 0.01, both directions) and with --tcp-trace on;
 #   under loss and reordering also with the kernel sending with CUBIC (TCP_CONGESTION on its
 #   socket), the loss-based reference for tundra's own sending, and with tundra sending with
-#   --cc bbr.
+#   --cc bbr, and with the RTO floored at 20 ms instead of 200 (--tcp min-rto=20ms).
 #   The systems of one table run side by side, each in its namespace, and are measured in turn,
 #   run after run (veth again beside the offload figures, plain tundra again beside the lossy and
 #   traced ones), so that drift in the machine's speed moves them alike.
@@ -65,8 +65,8 @@ TCK=$(getconf CLK_TCK)
 
 ID="$$"
 NS_E="tb-echo-$ID"; NS_C="tb-ceil-$ID"; NS_L="tb-lwip-$ID"; NS_H="tb-httpd-$ID"
-NS_A="tb-a-$ID"; NS_B="tb-b-$ID"; VETH="vb$ID"
-ALL_NS=("$NS_E" "$NS_C" "$NS_L" "$NS_H" "$NS_A" "$NS_B")
+NS_A="tb-a-$ID"; NS_B="tb-b-$ID"; VETH="vb$ID"; NS_X="tb-x-$ID"
+ALL_NS=("$NS_E" "$NS_C" "$NS_L" "$NS_H" "$NS_A" "$NS_B" "$NS_X")
 CUR_PID=""; NGINX_PID=""; HOLD_PID=""
 declare -A PIDS=()  # the bulk transfers' servers by system (measure_set)
 TMP=$(mktemp -d)
@@ -386,8 +386,12 @@ if [ -n "$ECHO" ]; then
   # it sends), in namespaces free until the HTTP section.
   start_sys tundra-loss-bbr "$NS_H" "$ECHO" --loss 0.01 --fault-direction both --cc bbr
   start_sys tundra-ref-bbr "$NS_A" "$ECHO" --cc bbr
+  # The same loss with the RTO's floor at 20 ms instead of 200 (--tcp min-rto): how much of
+  # the lossy figure the timeouts cost, when a lost ACK and a lost probe leave only the RTO.
+  start_sys tundra-loss-rto20 "$NS_X" "$ECHO" --loss 0.01 --fault-direction both \
+    --tcp min-rto=20ms
   for i in "${!SET[@]}"; do
-    case ${SET[$i]} in tundra-loss-bbr* | tundra-ref-bbr*) SET[$i]+=" tx" ;; esac
+    case ${SET[$i]} in tundra-loss-bbr* | tundra-ref-bbr* | tundra-loss-rto20*) SET[$i]+=" tx" ;; esac
   done
   measure_set
 fi
@@ -452,6 +456,7 @@ done
 vs_plain "  1% reorder, kernel CUBIC -> server" "tundra-reorder-cubic,1500,rx" "tundra-ref-cubic,1500,rx"
 vs_plain "  1% loss, server --cc bbr -> kernel" "tundra-loss-bbr,1500,tx" "tundra-ref-bbr,1500,tx"
 vs_plain "    the same against plain (NewReno)" "tundra-loss-bbr,1500,tx" "tundra-ref,1500,tx"
+vs_plain "  1% loss, server min-rto 20ms -> kernel" "tundra-loss-rto20,1500,tx" "tundra-ref,1500,tx"
 
 for dir in "${DIRS[@]}"; do
   vs_plain "  --tcp-trace, ${DIR_LABEL[$dir]}" "tundra-traced,1500,$dir" "tundra-ref,1500,$dir"
