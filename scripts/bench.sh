@@ -6,8 +6,8 @@
 # sent outside the namespaces.
 #   scripts/bench.sh [--quick]          (root; TUNDRA_BUILD=DIR uses DIR/bin instead of building)
 # Measured, each the median of several runs:
-# - ICMP echo with `ping -f` at 56, 1400 and 3000 bytes, tundra-echo over TUN against the kernel
-#   answering over a veth pair.
+# - ICMP echo with `ping -f` at 56, 1400 and 3000 bytes, tundra-echo over TUN (as it starts, and
+#   with --busy-poll 50) against the kernel answering over a veth pair.
 # - One bulk TCP flow with the kernel's TCP at the other end, timed over a fixed duration:
 #   kernel -> server (discard, port 9) and server -> kernel (chargen, port 19), at MTU 1500 and
 #   9000, for tundra-echo; tundra-ceiling (our minimal responder on one TUN device: the TUN
@@ -176,24 +176,46 @@ echo "tundra bench$([ "$quick" = 1 ] && echo ' --quick'): $(nproc) CPUs, load $(
 # control (a machine's default; BBR ignores random loss where CUBIC backs off) shapes the figures.
 echo "kernel TCP in the namespaces: congestion control $(ip netns exec "$NS_E" sysctl -n net.ipv4.tcp_congestion_control 2>/dev/null || echo '?')"
 echo
-printf '%-40s %14s %14s %8s\n' "ICMP echo, ping -f, median of $runs" "tundra" "veth (kernel)" "ratio"
+printf '%-40s %11s %14s %14s %8s %8s\n' "ICMP echo, ping -f, median of $runs" "tundra" \
+  "busy-poll 50" "veth (kernel)" "ratio" "ratio bp"
 MTU_WANT=1500
 set_veth_mtu 1500
+# tundra as it starts, and with --busy-poll 50 (it looks for the next datagram for up to 50 us
+# before it sleeps), in the ceiling's namespace, free until the bulk transfers.
+icmp_ok=0
 if [ -n "$ECHO" ] && start_tun "$NS_E" "$TMP/echo-icmp.log" "$ECHO" --tun tun0 --mtu 1500; then
+  PIDS[icmp]=$CUR_PID; CUR_PID=""; icmp_ok=1
+  if start_tun "$NS_C" "$TMP/echo-icmp-bp.log" "$ECHO" --tun tun0 --mtu 1500 --busy-poll 50; then
+    PIDS[icmp-bp]=$CUR_PID; CUR_PID=""
+  fi
+fi
+if [ "$icmp_ok" = 1 ]; then
   for size in 56 1400 3000; do
     progress "ICMP $size B"
-    t_rate=(); t_rtt=(); v_rate=(); v_rtt=()
+    t_rate=(); t_rtt=(); b_rate=(); b_rtt=(); v_rate=(); v_rtt=()
     for _ in $(seq "$runs"); do
       read -r r a < <(flood "$NS_E" 10.0.0.2 "$size"); t_rate+=("$r"); t_rtt+=("$a")
+      if [ -n "${PIDS[icmp-bp]:-}" ]; then
+        read -r r a < <(flood "$NS_C" 10.0.0.2 "$size"); b_rate+=("$r"); b_rtt+=("$a")
+      fi
       read -r r a < <(flood "$NS_A" 10.9.0.2 "$size"); v_rate+=("$r"); v_rtt+=("$a")
     done
     tr=$(printf '%s\n' "${t_rate[@]}" | median); vr=$(printf '%s\n' "${v_rate[@]}" | median)
     ta=$(printf '%s\n' "${t_rtt[@]}" | median); va=$(printf '%s\n' "${v_rtt[@]}" | median)
+    br=n/a; ba=n/a
+    if [ ${#b_rate[@]} -gt 0 ]; then
+      br=$(printf '%s\n' "${b_rate[@]}" | median); ba=$(printf '%s\n' "${b_rtt[@]}" | median)
+    fi
     [ "$tr" = 0 ] && fail "ICMP $size B: no echo reply from tundra"
-    printf '%-40s %11s /s %11s /s %8s\n' "  ${size} B: echoes per second" "$tr" "$vr" "$(ratio "$tr" "$vr")"
-    printf '%-40s %11s us %11s us %8s\n' "  ${size} B: mean round trip" "$ta" "$va" "$(ratio "$ta" "$va")"
+    printf '%-40s %8s /s %11s /s %11s /s %8s %8s\n' "  ${size} B: echoes per second" "$tr" "$br" \
+      "$vr" "$(ratio "$tr" "$vr")" "$(ratio "$br" "$vr")"
+    printf '%-40s %8s us %11s us %11s us %8s %8s\n' "  ${size} B: mean round trip" "$ta" "$ba" \
+      "$va" "$(ratio "$ta" "$va")" "$(ratio "$ba" "$va")"
   done
-  stop_cur
+  for k in icmp icmp-bp; do
+    [ -n "${PIDS[$k]:-}" ] && stop_pid "${PIDS[$k]}"
+    unset "PIDS[$k]"
+  done
 else
   [ -z "$ECHO" ] && fail "tundra-echo is missing from $BIN"
   printf '%-40s %14s\n' "  (tundra-echo did not run)" "n/a"

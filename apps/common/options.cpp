@@ -45,6 +45,14 @@ void add_common_options(CLI::App& app, CommonOptions& o) {
                "inside tundra's write); --no-tx-thread writes on the stack's thread (default: "
                "on, except with --offload, where the kernel's work per write is small)")
       ->group(net);
+  app.add_option("--busy-poll", o.busy_poll_us,
+                 "before sleeping, look for input without sleeping for up to US microseconds "
+                 "(as Linux's net.core.busy_poll): a packet that comes meanwhile is taken "
+                 "without the wake-up of an idle CPU, for a CPU kept busy; 0 sleeps at once")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1000000))
+      ->type_name("US")
+      ->group(net);
 
   const char* tcp = "TCP";
   app.add_option("--time-wait", o.time_wait_s,

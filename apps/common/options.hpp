@@ -41,6 +41,7 @@ struct CommonOptions {
   // --tx-thread / --no-tx-thread (TunConfig::tx_thread); unset: on, except with --offload
   std::optional<bool> tx_thread;
   bool tx_thread_flag = true;  // what CLI11 parsed into, copied to tx_thread when given
+  uint32_t busy_poll_us = 0;   // --busy-poll US: EventLoop::set_busy_poll (0: off)
   std::string pcap;
   std::string log_level = "warn";
   std::optional<double> time_wait_s;  // TIME-WAIT length (2·MSL), shortened for labs

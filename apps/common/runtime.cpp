@@ -82,6 +82,7 @@ Runtime::Runtime(const CommonOptions& o, const ConfigureStack& configure) {
     stack_->tcp().set_trace(trace_.get());
   }
   loop_ = std::make_unique<EventLoop>(clock_, *stack_);
+  loop_->set_busy_poll(std::chrono::microseconds(o.busy_poll_us));
   sockets_ = std::make_unique<sock::SocketApi>(*loop_);
   if (!o.control.empty()) {
     ControlConfig cc;

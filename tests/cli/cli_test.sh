@@ -31,6 +31,8 @@ check_bad "--no-such-option" --no-such-option
 check_bad "--time-wait" --time-wait -1
 check_bad "must differ" --addr 10.0.0.1/24 --host-addr 10.0.0.1/24
 check_bad "must differ" --echo-port 7 --discard-port 7
+check_bad "--busy-poll" --busy-poll -1
+check_bad "--busy-poll" --busy-poll 2000000
 check_bad "no setting 'nagle'" --tcp nagle=off
 check_bad "--tcp sack: 'maybe' is not on or off" --tcp sack=maybe
 check_bad "is not NAME=VALUE" --tcp sack

@@ -2,8 +2,12 @@
 // it is given (here a simulated one).
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "stack/loop/event_loop.hpp"
 #include "support/packets.hpp"
+#include "support/thread_link.hpp"
 
 namespace tundra::test {
 namespace {
@@ -40,6 +44,62 @@ TEST(EventLoop, RunsTimersOnTheClockItIsGiven) {
   loop.run_once(Duration(0));
   EXPECT_EQ(link.take_sent().size(), 1u);
   EXPECT_FALSE(stack.poll_at());
+}
+
+// The loop's counter `label`, or nullopt when it does not report one.
+std::optional<uint64_t> loop_counter(const EventLoop& loop, std::string_view label) {
+  for (const auto& [l, v] : loop.report().values)
+    if (l == label) return v;
+  return std::nullopt;
+}
+
+// A stack on one end of a ThreadLink, whose descriptor is readable while datagrams wait.
+struct BusyPollFixture : testing::Test {
+  BusyPollFixture() : links(ThreadLink::make_pair()), stack(*links.second, config()) {}
+  static StackConfig config() {
+    StackConfig c;
+    c.ipv4.address = ipv4::Cidr{ipv4::Address(10, 0, 0, 2), 24};
+    return c;
+  }
+  std::pair<std::unique_ptr<ThreadLink>, std::unique_ptr<ThreadLink>> links;
+  SteadyClock clock;
+  Stack stack;
+};
+
+TEST_F(BusyPollFixture, AWakeUpDuringTheBusyPollEndsItWithoutASleep) {
+  EventLoop loop(clock, stack);
+  loop.set_busy_poll(std::chrono::seconds(20));
+  const auto start = std::chrono::steady_clock::now();
+  // The round finds nothing, then polls busily; the wake-up (what a socket call sends the
+  // loop, and, like a datagram, a descriptor turning readable) comes meanwhile, or before the
+  // poll begins, which it sees the same way: the eventfd stays readable until the round ends.
+  std::thread driver([&] { loop.run_once(std::chrono::seconds(30)); });
+  loop.wake();
+  driver.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+  EXPECT_EQ(loop_counter(loop, "busy polls before a sleep"), 1u);
+  EXPECT_EQ(loop_counter(loop, "busy polls that found input (no sleep)"), 1u);
+}
+
+TEST_F(BusyPollFixture, TheBusyPollEndsWhereTheWaitDoes) {
+  EventLoop loop(clock, stack);
+  loop.set_busy_poll(std::chrono::seconds(20));
+  const auto start = std::chrono::steady_clock::now();
+  loop.run_once(std::chrono::milliseconds(5));  // nothing comes
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(took, std::chrono::milliseconds(5));
+  EXPECT_LT(took, std::chrono::seconds(10));
+  EXPECT_EQ(loop_counter(loop, "busy polls before a sleep"), 1u);
+  EXPECT_EQ(loop_counter(loop, "busy polls that found input (no sleep)"), 0u);
+  // A round that may not wait does not poll busily either.
+  loop.run_once(Duration(0));
+  EXPECT_EQ(loop_counter(loop, "busy polls before a sleep"), 1u);
+}
+
+TEST_F(BusyPollFixture, OffByDefaultAndThenNotReported) {
+  EventLoop loop(clock, stack);
+  loop.run_once(Duration(0));
+  EXPECT_EQ(loop_counter(loop, "busy polls before a sleep"), std::nullopt);
 }
 
 TEST(PacketBuffer, HeaderRoomAppendTrimAndReuse) {
