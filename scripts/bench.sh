@@ -532,8 +532,12 @@ if command -v wrk >/dev/null; then HTTP_TOOL=wrk; elif command -v ab >/dev/null;
 http_rate() {
   local ns=$1 url=$2 mode=$3 out rate errs
   if [ "$HTTP_TOOL" = wrk ]; then
+    # wrk takes a header only as "Name: value", with the space: "Connection:close" it drops
+    # without a word, and the run stays keep-alive.
+    local close=()
+    [ "$mode" = close ] && close=(-H "Connection: close")
     out=$(timeout $((http_secs + 20)) ip netns exec "$ns" wrk -t1 -c50 -d"${http_secs}s" \
-      $([ "$mode" = close ] && echo "-H Connection:close") "$url" 2>&1)
+      "${close[@]}" "$url" 2>&1)
     rate=$(echo "$out" | sed -nE 's/^Requests\/sec: *([0-9.]+).*/\1/p')
     errs=$(echo "$out" | sed -nE 's/^ *Socket errors: (.*)/\1/p; s/^ *(Non-2xx or 3xx responses: .*)/\1/p' | tr '\n' ' ')
   else
@@ -554,8 +558,20 @@ else
   [ -n "$HTTPD" ] && start_httpd rate && H_PID=$CUR_PID || H_PID=""
   [ -z "$HTTPD" ] && fail "tundra-httpd is missing from $BIN"
   start_nginx rate || true
+  # tundra-httpd's counters (SIGUSR1 prints them): "ACCEPTED RESPONSES_2XX", to check that each
+  # mode is what it says (a header wrk dropped once made both modes keep-alive).
+  httpd_counts() {
+    local log=$TMP/httpd-rate.log before
+    before=$(grep -c "connections accepted" "$log")
+    kill -USR1 "$H_PID" 2>/dev/null || { echo "0 0"; return; }
+    for _ in $(seq 100); do
+      [ "$(grep -c "connections accepted" "$log")" -gt "$before" ] && break; sleep 0.05
+    done
+    awk '/ connections accepted$/ { a = $1 } / responses 2xx$/ { r = $1 } END { print a + 0, r + 0 }' "$log"
+  }
   for mode in keepalive close; do
     t=(); n=()
+    [ -n "$H_PID" ] && read -r acc0 resp0 < <(httpd_counts)
     for r in $(seq "$runs"); do
       progress "HTTP $mode run $r/$runs"
       [ -n "$H_PID" ] && t+=("$(http_rate "$NS_H" http://10.0.0.2/1k.bin "$mode")")
@@ -563,6 +579,15 @@ else
     done
     HTTP[tundra,$mode]=$( [ ${#t[@]} -gt 0 ] && printf '%s\n' "${t[@]}" | median || echo n/a)
     HTTP[nginx,$mode]=$( [ ${#n[@]} -gt 0 ] && printf '%s\n' "${n[@]}" | median || echo n/a)
+    if [ -n "$H_PID" ]; then
+      read -r acc1 resp1 < <(httpd_counts)
+      acc=$((acc1 - acc0)); resp=$((resp1 - resp0))
+      if [ "$mode" = close ] && [ $((2 * acc)) -lt "$resp" ]; then
+        fail "HTTP close: tundra-httpd accepted $acc connections for $resp responses: not one per request"
+      elif [ "$mode" = keepalive ] && [ $((10 * acc)) -gt "$resp" ]; then
+        fail "HTTP keep-alive: tundra-httpd accepted $acc connections for $resp responses: not kept alive"
+      fi
+    fi
     [ "${HTTP[tundra,$mode]}" = 0 ] && fail "HTTP $mode against tundra-httpd: no requests"
     [ "${HTTP[nginx,$mode]}" = 0 ] && fail "HTTP $mode against nginx: no requests"
   done
