@@ -378,8 +378,14 @@ int SocketApi::shutdown(int fd, int how) {
     if (!c || c->state() == tcp::State::SynSent) return fail(ENOTCONN);
     if (how != SHUT_RD && !d->shut_wr) {
       c->shutdown_write();  // RFC 9293 3.10.4: FIN after the queued data
-      tcp().touch(d->conn);
-      loop_.wake();
+      // Sent now, as the kernel's shutdown() does, not at the loop's next round: a server that
+      // answers and shuts down lets the client see the FIN with the response, and close second.
+      // (At the next round, a kernel client had read the response and closed first, and so held
+      // the TIME-WAIT: 14,000 of them ran it out of ports, and connections per request fell
+      // from 25,000 to 330 a second.)
+      tcp().push(d->conn, now());
+      flush_output();
+      loop_.wake_locked();
     }
   }
   if (how != SHUT_WR) d->shut_rd = true;
