@@ -368,7 +368,12 @@ measure_set() {
   for sys in "${!PIDS[@]}"; do stop_pid "${PIDS[$sys]}"; done
   PIDS=(); SET=()
 }
-has_offload() { [ -n "$1" ] && "$1" --help 2>&1 | grep -q -- --offload; }
+# Whether program $1 has --offload. Its help read whole first: grep -q stops at the match, and
+# under pipefail the writer's SIGPIPE then failed the test now and then.
+has_offload() {
+  local help
+  [ -n "$1" ] && help=$("$1" --help 2>&1) && grep -q -- --offload <<<"$help"
+}
 
 for MTU_WANT in 1500 9000; do
   # tundra against the TUN ceiling, lwIP and veth.
