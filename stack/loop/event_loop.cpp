@@ -79,44 +79,39 @@ void EventLoop::round(Lock& lock, std::optional<Duration> max_wait, bool stop_on
   const std::optional<Duration> wait = next_wait(now, deadline, max_wait, r.more);
   pollfd fds[2] = {{wake_fd_, POLLIN, 0},
                    {link_fd, static_cast<short>(POLLIN | (want_out ? POLLOUT : 0)), 0}};
-  timespec ts{};
-  if (wait) {
-    ts.tv_sec = wait->count() / 1'000'000;
-    ts.tv_nsec = (wait->count() % 1'000'000) * 1000;
-  }
   const nfds_t n = link_fd >= 0 ? 2 : 1;
   // Busy polling: look (without sleeping) for up to busy_poll_, but not past the wait. Input or
   // a wake-up seen here makes the ppoll below return at once; the time spent comes off its wait.
-  int spun = 0;  // 0: no busy poll; 1: it ended without input; 2: it found some
+  std::optional<Duration> left = wait;
+  bool busy_polled = false, busy_found = false;
   if (busy_poll_.count() > 0 && !(wait && wait->count() == 0)) {
-    const Duration spin = wait ? std::min(*wait, busy_poll_) : busy_poll_;
+    busy_polled = true;
     const auto start = std::chrono::steady_clock::now();
-    const auto until = start + spin;
+    const auto until = start + (wait ? std::min(*wait, busy_poll_) : busy_poll_);
     const timespec zero{};
-    spun = 1;
     do {
-      if (::ppoll(fds, n, &zero, nullptr) != 0) {
-        spun = 2;
-        break;
-      }
-    } while (std::chrono::steady_clock::now() < until);
+      busy_found = ::ppoll(fds, n, &zero, nullptr) != 0;
+    } while (!busy_found && std::chrono::steady_clock::now() < until);
     if (wait) {
-      const auto left =
-          *wait - std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now() - start);
-      const Duration rest = std::max(left, Duration::zero());
-      ts.tv_sec = rest.count() / 1'000'000;
-      ts.tv_nsec = (rest.count() % 1'000'000) * 1000;
+      const auto spent =
+          std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now() - start);
+      left = std::max(*wait - spent, Duration::zero());
     }
   }
-  const int rc = ::ppoll(fds, n, wait ? &ts : nullptr, nullptr);
+  timespec ts{};
+  if (left) {
+    ts.tv_sec = left->count() / 1'000'000;
+    ts.tv_nsec = (left->count() % 1'000'000) * 1000;
+  }
+  const int rc = ::ppoll(fds, n, left ? &ts : nullptr, nullptr);
   if (rc > 0 && (fds[0].revents & POLLIN)) {
     uint64_t count;
     [[maybe_unused]] auto got = ::read(wake_fd_, &count, sizeof count);
   }
   lock.lock();
   asleep_ = false;
-  if (spun > 0) ++stats_.busy_polls;
-  if (spun == 2) ++stats_.busy_poll_hits;
+  if (busy_polled) ++stats_.busy_polls;
+  if (busy_found) ++stats_.busy_poll_hits;
 }
 
 void EventLoop::run_once(std::optional<Duration> max_wait) {
